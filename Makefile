@@ -1,0 +1,40 @@
+# Entry points: make run, make test, make lint. Everything installs into .venv (Python 3.12, see .python-version).
+VENV := .venv
+PY := $(VENV)/bin/python
+PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/test
+# Tests and linters need a SECRET_KEY because DEBUG is off by default. Playwright's sync API runs an event loop
+# in the test thread, which Django would otherwise take for async code touching the database.
+TEST_ENV := SECRET_KEY=insecure-test-only-key DJANGO_ALLOW_ASYNC_UNSAFE=true
+
+.PHONY: install run test test-sqlite test-postgres lint
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+run: export DEBUG = 1
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	@echo "Recourse on http://127.0.0.1:8000 (worker running beside it; Ctrl-C stops both)"
+	$(PY) manage.py db_worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+test: test-sqlite test-postgres
+
+test-sqlite: install
+	$(TEST_ENV) DATABASE_URL= $(PY) -m pytest $(PYTEST_ARGS)
+
+test-postgres: install
+	$(TEST_ENV) DATABASE_URL=$(PG_TEST_URL) $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(TEST_ENV) $(VENV)/bin/mypy .
+	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run

@@ -1,0 +1,119 @@
+"""Admin views of the domain. Changes go through the services (dashboard, API, commands), so these are read-only."""
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from appeals.models import Appeal, Decision, Evidence, Message, Notice, Suspension, Wave
+from portal.audit.admin import ReadOnlyAdmin
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class NoticeInline(ReadOnlyInline):
+    model = Notice
+    fields = ["channel", "address", "status", "sent_at", "status_at", "detail"]
+
+
+class AppealInline(ReadOnlyInline):
+    model = Appeal
+    fields = ["reference", "status", "filed_at", "due_at", "assigned_to"]
+
+
+class MessageInline(ReadOnlyInline):
+    model = Message
+    fields = ["created_at", "author_kind", "author", "internal", "body", "reply_by"]
+
+
+class EvidenceInline(ReadOnlyInline):
+    model = Evidence
+    fields = ["original_name", "content_type", "size", "sha256", "uploaded_at"]
+
+
+class DecisionInline(ReadOnlyInline):
+    model = Decision
+    fields = ["created_at", "outcome", "state", "decided_by", "approved_by", "reasons"]
+
+
+@admin.register(Wave)
+class WaveAdmin(ReadOnlyAdmin):
+    list_display = ["name", "key", "created_at"]
+    search_fields = ["name", "key"]
+
+
+@admin.register(Suspension)
+class SuspensionAdmin(ReadOnlyAdmin):
+    list_display = ["handle", "puid", "category", "decision_account", "application_date", "informed_at", "wave"]
+    list_filter = [
+        "category",
+        "decision_ground",
+        "decision_account",
+        "source_type",
+        "automated_detection",
+        "automated_decision",
+        "wave",
+        ("informed_at", admin.EmptyFieldListFilter),
+    ]
+    search_fields = ["=handle_key", "=puid", "detection_rule"]
+    list_select_related = ["wave"]
+    show_full_result_count = False
+    inlines = [NoticeInline, AppealInline]
+    readonly_fields = [field.name for field in Suspension._meta.fields]
+
+
+@admin.register(Notice)
+class NoticeAdmin(ReadOnlyAdmin):
+    list_display = ["suspension", "channel", "status", "sent_at", "status_at", "sent_by_recourse"]
+    list_filter = ["status", "channel", "sent_by_recourse"]
+    search_fields = ["=suspension__puid", "=suspension__handle_key"]
+    list_select_related = ["suspension"]
+    show_full_result_count = False
+
+
+@admin.register(Appeal)
+class AppealAdmin(ReadOnlyAdmin):
+    list_display = ["reference", "suspension", "status", "filed_at", "due_at", "assigned_to", "identity_verified"]
+    list_filter = ["status", "identity_verified", "escalated", "language", "suspension__category", "suspension__wave"]
+    search_fields = ["=reference", "=suspension__handle_key", "=suspension__puid"]
+    list_select_related = ["suspension", "assigned_to"]
+    show_full_result_count = False
+    inlines = [MessageInline, EvidenceInline, DecisionInline]
+    readonly_fields = [field.name for field in Appeal._meta.fields]
+
+
+@admin.register(Decision)
+class DecisionAdmin(ReadOnlyAdmin):
+    list_display = ["appeal", "outcome", "state", "decided_by", "approved_by", "created_at"]
+    list_filter = ["outcome", "state"]
+    search_fields = ["=appeal__reference"]
+    list_select_related = ["appeal", "decided_by", "approved_by"]
+    show_full_result_count = False
+
+
+@admin.register(Message)
+class MessageAdmin(ReadOnlyAdmin):
+    list_display = ["appeal", "author_kind", "author", "internal", "created_at"]
+    list_filter = ["author_kind", "internal"]
+    search_fields = ["=appeal__reference"]
+    list_select_related = ["appeal", "author"]
+    show_full_result_count = False
+
+
+@admin.register(Evidence)
+class EvidenceAdmin(ReadOnlyAdmin):
+    list_display = ["original_name", "appeal", "content_type", "size", "uploaded_at"]
+    list_filter = ["content_type"]
+    search_fields = ["=appeal__reference", "=sha256"]
+    list_select_related = ["appeal"]
+    show_full_result_count = False

@@ -1,0 +1,72 @@
+"""Evidence files: what we accept is decided by the bytes, never by the name or the browser's claim."""
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext as _
+
+from portal.rules import RuleViolation
+
+MAX_FILES = 5
+MAX_BYTES = 10 * 1024 * 1024
+_SIGNATURES = [
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"%PDF-", "application/pdf"),
+]
+# Control characters a plain-text file has no business containing (tab, newlines and form feed are fine).
+_FORBIDDEN_IN_TEXT = {chr(c) for c in range(32)} - {"\t", "\n", "\r", "\f"}
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    name: str
+    content: bytes
+    content_type: str
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.content).hexdigest()
+
+
+def sniff_content_type(content: bytes) -> str | None:
+    for signature, content_type in _SIGNATURES:
+        if content.startswith(signature):
+            return content_type
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if not text.strip() or any(char in _FORBIDDEN_IN_TEXT for char in text):
+        return None
+    return "text/plain"
+
+
+def check_files(files: Sequence[UploadedFile], *, already_attached: int = 0) -> list[CheckedFile]:
+    """Read and vet uploads; refuse with a message that names the file at fault."""
+    if already_attached + len(files) > MAX_FILES:
+        raise RuleViolation(_("You can attach at most %(max)d files.") % {"max": MAX_FILES}, code="too_many_files")
+    checked = []
+    for upload in files:
+        name = (upload.name or "file").rsplit("/", 1)[-1][:255]
+        if upload.size is not None and upload.size > MAX_BYTES:
+            raise RuleViolation(_("%(name)s is larger than 10 MB.") % {"name": name}, code="file_too_large")
+        content = upload.read(MAX_BYTES + 1)
+        if len(content) > MAX_BYTES:
+            raise RuleViolation(_("%(name)s is larger than 10 MB.") % {"name": name}, code="file_too_large")
+        content_type = sniff_content_type(content)
+        if content_type is None:
+            raise RuleViolation(
+                _("%(name)s is not a PNG, JPEG, PDF or plain-text file.") % {"name": name}, code="file_type"
+            )
+        checked.append(CheckedFile(name=name, content=content, content_type=content_type))
+    return checked
+
+
+def as_django_file(checked: CheckedFile) -> ContentFile[bytes]:
+    # Stored under a neutral name; the original name is kept as data, never as a path.
+    extension = {"image/png": "png", "image/jpeg": "jpg", "application/pdf": "pdf", "text/plain": "txt"}
+    return ContentFile(checked.content, name=f"{checked.sha256[:32]}.{extension[checked.content_type]}")

@@ -1,0 +1,51 @@
+import ipaddress
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from portal.audit.models import ActorKind
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from accounts.models import User
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who did something, as the audit trail records it: a kind, a stable id, a readable label, and the IP."""
+
+    kind: ActorKind
+    id: str = ""
+    label: str = ""
+    ip: str | None = None
+
+    @classmethod
+    def staff(cls, user: "User", ip: str | None = None) -> "Actor":
+        return cls(ActorKind.STAFF, str(user.pk), user.email, normalize_ip(ip))
+
+    @classmethod
+    def appellant(cls, *, case_id: int, label: str, ip: str | None = None) -> "Actor":
+        """An appellant is known by the case they signed in to, never by a full address."""
+        return cls(ActorKind.APPELLANT, f"case:{case_id}", label, normalize_ip(ip))
+
+    @classmethod
+    def system(cls, label: str = "system") -> "Actor":
+        return cls(ActorKind.SYSTEM, "", label, None)
+
+
+def normalize_ip(ip: str | None) -> str | None:
+    if not ip:
+        return None
+    try:
+        return ipaddress.ip_address(ip).compressed
+    except ValueError:
+        return None
+
+
+def request_ip(request: "HttpRequest") -> str | None:
+    """The client address as the server saw it (behind a proxy, the proxy sets REMOTE_ADDR via its WSGI server)."""
+    return normalize_ip(request.META.get("REMOTE_ADDR"))
+
+
+def staff_actor(request: "HttpRequest") -> Actor:
+    return Actor.staff(request.user, request_ip(request))  # type: ignore[arg-type]
