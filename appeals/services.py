@@ -59,8 +59,9 @@ def appeal_file(
     if suspension.appeals.filter(status=AppealStatus.DECIDED).exists():
         raise RuleViolation(_("This decision was already reviewed on appeal."), code="already_decided")
     now = timezone.now()
-    if suspension.first_opened_at is None:
-        suspension.first_opened_at = now  # filing is the first time they opened the case
+    window_started = suspension.first_opened_at is None
+    if window_started:
+        suspension.first_opened_at = now  # filing through another door counts as opening the case
         suspension.save(update_fields=["first_opened_at", "updated_at"])
     if not suspension.appeal_window_open(now):
         raise RuleViolation(_("The time to appeal this decision has run out."), code="window_closed")
@@ -81,7 +82,12 @@ def appeal_file(
         actor=_appellant(appeal, ip),
         action="appeal.filed",
         target=appeal,
-        data={"reference": appeal.reference, "identity_verified": identity_verified, "files": len(files)},
+        data={
+            "reference": appeal.reference,
+            "identity_verified": identity_verified,
+            "files": len(files),
+            "window_started": window_started,
+        },
     )
     _tell_appellant(appeal, "appeal_received")
     return appeal
@@ -274,6 +280,7 @@ def appeal_decide(
 ) -> Decision:
     """Decide with written reasons. A reversal in a sensitive category waits for a second senior reviewer."""
     appeal = _lock(appeal, expected_version)
+    _check_can_work(appeal, by)
     _require_perm(by, "appeals.decide_appeal")
     _require_status(appeal, WORKABLE_STATUSES, _("This appeal cannot be decided now."))
     if appeal.assigned_to_id not in (None, by.pk):
@@ -293,7 +300,8 @@ def appeal_decide(
         new_decision_account=new_decision_account if outcome == Outcome.MODIFIED else "",
         new_end_date=new_end_date if outcome == Outcome.MODIFIED else None,
     )
-    appeal.assigned_to = by
+    if appeal.assigned_to_id is None:
+        appeal.assigned_to, appeal.claimed_at = by, timezone.now()
     if needs_approval:
         appeal.status = AppealStatus.AWAITING_APPROVAL
         _save(appeal)
@@ -303,7 +311,7 @@ def appeal_decide(
             target=appeal,
             data={"decision": decision.pk, "outcome": outcome},
         )
-        for senior in _seniors(exclude=by):
+        for senior in _possible_approvers(appeal, proposer=by):
             _tell_staff(appeal, senior, "approval_waiting")
         return decision
     _finalise(appeal, decision)
@@ -474,8 +482,10 @@ def _appellant(appeal: Appeal, ip: str | None) -> Actor:
     return Actor.appellant(case_id=appeal.suspension_id, label=mask_email(appeal.contact_email), ip=ip)
 
 
-def _seniors(*, exclude: User) -> list[User]:
-    return list(User.objects.filter(is_active=True, groups__name=Role.SENIOR_REVIEWER).exclude(pk=exclude.pk))
+def _possible_approvers(appeal: Appeal, *, proposer: User) -> list[User]:
+    """Active seniors other than the proposer and the original decider: the people the four-eyes rule allows."""
+    seniors = User.objects.filter(is_active=True, groups__name=Role.SENIOR_REVIEWER).exclude(pk=proposer.pk)
+    return list(seniors.exclude(pk=appeal.suspension.original_decider_id or 0))
 
 
 def _tell_appellant(appeal: Appeal, template: str, extra: dict[str, Any] | None = None) -> None:

@@ -115,6 +115,7 @@ def test_never_informed_window_starts_when_the_person_first_files(db) -> None:
     suspension.refresh_from_db()
     assert suspension.first_opened_at is not None
     assert suspension.appeal_deadline == suspension.first_opened_at + timedelta(days=184)
+    assert AuditEvent.objects.get(action="appeal.filed").data["window_started"] is True
     assert appeal.identity_verified is False
 
 
@@ -324,7 +325,23 @@ def test_escalated_appeals_go_to_seniors_only(alice_appeal: Appeal, rita, rex, s
     appeal_claim(appeal=alice_appeal, by=rita)
     appeal_escalate(appeal=alice_appeal, by=rita, note="Senior please.")
     assert appeal_claim_next(by=rex) is None
+    with nothing_changes(alice_appeal), pytest.raises(RuleViolation, match="escalated"):
+        appeal_decide(appeal=alice_appeal, by=rex, outcome=Outcome.UPHELD, reasons="Upheld.")
     assert appeal_claim_next(by=sam) == alice_appeal
+
+
+def test_deciding_an_unclaimed_appeal_records_who_took_it_and_when(alice_appeal: Appeal, rita) -> None:
+    appeal_decide(appeal=alice_appeal, by=rita, outcome=Outcome.UPHELD, reasons="The posts endorsed the group.")
+    appeal = Appeal.objects.get(pk=alice_appeal.pk)
+    assert appeal.assigned_to == rita and appeal.claimed_at is not None
+
+
+def test_approval_requests_skip_the_senior_who_took_the_original_decision(db, rita, sam, sue) -> None:
+    appeal = make_appeal(make_suspension(category=Category.RISK_FOR_PUBLIC_SECURITY, original_decider=sue))
+    appeal_decide(appeal=appeal, by=rita, outcome=Outcome.OVERTURNED, reasons="Journalism.")
+    assert list(Notification.objects.filter(template="approval_waiting").values_list("recipient_user", flat=True)) == [
+        sam.pk
+    ]
 
 
 def test_asking_for_information_pauses_the_clock_until_the_answer(alice_appeal: Appeal, rita) -> None:
