@@ -21,7 +21,7 @@ class ReadOnlyInline(admin.TabularInline):
         return False
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return list(self.fields or [])
+        return [field for field in self.fields or [] if isinstance(field, str)]
 
 
 class NoticeInline(ReadOnlyInline):

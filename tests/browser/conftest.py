@@ -1,0 +1,127 @@
+"""Browser tests: Playwright's sync API drives Debian's Chromium against pytest-django's live_server.
+
+Every test here is marked `browser` and runs against a transactional database (pytest-django makes any test
+that uses live_server transactional): the server answers from another thread, on PostgreSQL through another
+connection, so test data must be committed before the browser asks for it.
+"""
+
+import os
+from collections.abc import Callable, Iterator
+from importlib import import_module
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+from django.contrib.auth.management import create_permissions
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.management import create_contenttypes
+from django.db import connections
+from django.db.models import Q
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
+from pytest_django.live_server_helper import LiveServer
+
+from accounts.models import User
+from tests.factories import PASSWORD
+
+CHROMIUM = "/usr/bin/chromium"
+# Without the background-networking flags Chromium dials out on start, and this closed network refuses it.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+TIMEOUT_MS = 10_000
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+HERE = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # This hook sees every collected item in the session, not only those under this directory.
+    for item in items:
+        if HERE not in item.path.resolve().parents:
+            continue
+        item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser(django_db_setup: None) -> Iterator[Browser]:
+    if not os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE"):
+        pytest.fail(
+            "Set DJANGO_ALLOW_ASYNC_UNSAFE=true for browser tests (the Makefile does): Playwright's sync API "
+            "runs an event loop in the test thread, and Django refuses database access from such a thread."
+        )
+    expect.set_options(timeout=TIMEOUT_MS)
+    # Django keeps connections per thread, but per context once an event loop runs in the thread, as it does
+    # from here on. Hand the tests back the connections they had; otherwise they get fresh ones, which on SQLite
+    # are not the in-memory connection the live server thread shares, and which miss the test database setup.
+    thread_connections = {alias: connections[alias] for alias in connections}
+    with sync_playwright() as playwright:
+        for alias, connection in thread_connections.items():
+            connections[alias] = connection
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(autouse=True)
+def staff_roles(transactional_db: None) -> None:
+    """The roles migration accounts.0002 creates; the flush that ends each transactional test deletes them.
+
+    (serialized_rollback would restore them, but breaks on PostgreSQL after a plain transactional test: that
+    test's flush re-creates the content types under new keys, which then clash with the serialized ones.)
+    """
+    for app_config in apps.get_app_configs():
+        create_contenttypes(app_config, verbosity=0)
+        create_permissions(app_config, verbosity=0)
+    for role, permissions in import_module("accounts.migrations.0002_roles").ROLE_PERMISSIONS.items():
+        wanted = Q()
+        for permission in permissions:
+            app_label, codename = permission.split(".")
+            wanted |= Q(content_type__app_label=app_label, codename=codename)
+        group, _ = Group.objects.get_or_create(name=role)
+        group.permissions.set(Permission.objects.filter(wanted))
+
+
+@pytest.fixture
+def csp_violations() -> list[str]:
+    """Console errors in which Chromium reports a blocked Content-Security-Policy violation."""
+    return []
+
+
+@pytest.fixture
+def page(browser: Browser, live_server: LiveServer, csp_violations: list[str]) -> Iterator[Page]:
+    context = browser.new_context(base_url=live_server.url)
+    context.set_default_timeout(TIMEOUT_MS)
+
+    def record(message: ConsoleMessage) -> None:
+        if message.type == "error" and "Content Security Policy" in message.text:
+            csp_violations.append(f"{message.location.get('url', '?')}: {message.text}")
+
+    context.on("console", record)
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def screenshot(page: Page) -> Callable[[str], Path]:
+    """Save a full-page screenshot of what the browser shows now to test-artifacts/screenshots/<name>.png."""
+
+    def save(name: str) -> Path:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{name}.png"
+        page.screenshot(path=path, full_page=True)
+        return path
+
+    return save
+
+
+def staff_login(page: Page, live_server: LiveServer, user: User) -> None:
+    """Sign in through the admin login form; the caller asserts where that leads."""
+    page.goto(f"{live_server.url}/admin/login/")
+    page.get_by_label("Email").fill(user.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
