@@ -73,6 +73,8 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": database_from_url("DATABASE_URL", f"sqlite:///{DATA_DIR / 'recourse.sqlite3'}")}
+if DATABASES["default"]["NAME"] == str(DATA_DIR / "recourse.sqlite3"):
+    DATA_DIR.mkdir(parents=True, exist_ok=True)  # a fresh clone has no data folder yet
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE takes the write lock when a transaction begins, so concurrent writers queue up instead of
     # failing half-way; this is also what serialises appends to the audit chain on SQLite.
