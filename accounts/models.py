@@ -50,3 +50,31 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def role_names(self) -> list[str]:
         return sorted(group.name for group in self.groups.all())
+
+
+class AppellantToken(models.Model):
+    """A single-use, short-lived link that lets an appellant in. Only a hash of the token is stored; the link is
+    derived from the selector and SECRET_KEY when the message is rendered, so the outbox holds no secret either."""
+
+    class Purpose(models.TextChoices):
+        SIGN_IN = "sign_in", "Sign in to a case (sent to the address on file)"
+        VERIFY_CONTACT = "verify_contact", "Verify a new contact address"
+
+    purpose = models.CharField(max_length=16, choices=Purpose.choices)
+    selector = models.CharField(max_length=32, unique=True)
+    token_hash = models.CharField(max_length=64)
+    handle = models.CharField(max_length=255)
+    email = models.EmailField()
+    suspension = models.ForeignKey(
+        "appeals.Suspension", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    language = models.CharField(max_length=8, default="en")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["expires_at"], name="appellant_token_expiry_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} ({self.selector[:6]}…)"

@@ -216,12 +216,20 @@ class AppealQuerySet(models.QuerySet["Appeal"]):
         return self.filter(due_at__lt=moment)
 
     def claimable(self) -> "AppealQuerySet":
-        return self.filter(status__in=[AppealStatus.SUBMITTED, AppealStatus.IN_REVIEW], assigned_to__isnull=True)
+        return self.filter(
+            status__in=[AppealStatus.SUBMITTED, AppealStatus.IN_REVIEW],
+            assigned_to__isnull=True,
+            suspension__isnull=False,
+        )
 
 
 class Appeal(models.Model):
     reference = models.CharField(max_length=16, unique=True)
-    suspension = models.ForeignKey(Suspension, on_delete=models.PROTECT, related_name="appeals")
+    # Empty for an appeal sent from an unverified address that matched no open case: it is kept, and looks the
+    # same to its sender, so the public pages never tell whether a handle is suspended.
+    suspension = models.ForeignKey(Suspension, null=True, blank=True, on_delete=models.PROTECT, related_name="appeals")
+    handle = models.CharField(max_length=255, help_text="The account handle as the appellant gave it.")
+    handle_key = models.CharField(max_length=255, db_index=True, editable=False)
     status = models.CharField(max_length=20, choices=AppealStatus.choices, default=AppealStatus.SUBMITTED)
     reason = models.CharField(max_length=20, choices=AppealReason.choices)
     statement = models.TextField()
@@ -280,6 +288,22 @@ class Appeal(models.Model):
     def __str__(self) -> str:
         return self.reference
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.handle_key = handle_key(self.handle)
+        super().save(*args, **kwargs)
+
+    @property
+    def is_matched(self) -> bool:
+        return self.suspension_id is not None
+
+    @property
+    def status_for_appellant(self) -> str:
+        """What the appellant is shown. Someone writing from an unverified address sees only "submitted" until a
+        reviewer deliberately engages (asks, decides), so being picked up for review never confirms a case exists."""
+        if not self.identity_verified and self.status in (AppealStatus.IN_REVIEW, AppealStatus.AWAITING_APPROVAL):
+            return AppealStatus.SUBMITTED
+        return self.status
+
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
@@ -288,7 +312,11 @@ class Appeal(models.Model):
         return self.decisions.filter(state=Decision.State.FINAL).first()
 
     def can_be_decided_by(self, user: "User") -> bool:
-        return user.has_perm("appeals.decide_appeal") and self.suspension.original_decider_id != user.pk
+        return (
+            self.suspension is not None
+            and user.has_perm("appeals.decide_appeal")
+            and self.suspension.original_decider_id != user.pk
+        )
 
 
 class Evidence(models.Model):

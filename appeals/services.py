@@ -45,15 +45,12 @@ def appeal_file(
     reason: str,
     statement: str,
     contact_email: str,
-    identity_verified: bool,
     language: str,
     evidence: Sequence[UploadedFile] = (),
     ip: str | None = None,
 ) -> Appeal:
+    """The account holder, signed in through the address the platform has on file, appeals."""
     suspension = Suspension.objects.select_for_update().get(pk=suspension.pk)
-    statement = _required_text(statement, _("Please explain why the decision should change."))
-    if len(statement) > settings.APPEAL_STATEMENT_MAX_LENGTH:
-        raise RuleViolation(_("Your statement is longer than 5,000 characters."), code="statement_too_long")
     if suspension.appeals.filter(status__in=OPEN_STATUSES).exists():
         raise RuleViolation(_("There is already an open appeal against this decision."), code="already_open")
     if suspension.appeals.filter(status=AppealStatus.DECIDED).exists():
@@ -65,10 +62,90 @@ def appeal_file(
         suspension.save(update_fields=["first_opened_at", "updated_at"])
     if not suspension.appeal_window_open(now):
         raise RuleViolation(_("The time to appeal this decision has run out."), code="window_closed")
+    return _create_appeal(
+        suspension=suspension,
+        handle=suspension.handle,
+        reason=reason,
+        statement=statement,
+        contact_email=contact_email,
+        identity_verified=True,
+        language=language,
+        evidence=evidence,
+        ip=ip,
+        audit_data={"window_started": window_started},
+    )
+
+
+@transaction.atomic
+def appeal_file_unverified(
+    *,
+    handle: str,
+    reason: str,
+    statement: str,
+    contact_email: str,
+    language: str,
+    evidence: Sequence[UploadedFile] = (),
+    ip: str | None = None,
+) -> Appeal:
+    """Someone who never got our notice or lost the address on file appeals from a new, verified address.
+
+    It behaves the same whether or not the handle has a case, so it tells nobody who is suspended: the appeal is
+    tied to the handle's newest case that can still take one, and otherwise kept unmatched for staff to look at.
+    Either way it is marked "identity not verified", and the deadline is left to the reviewer.
+    """
+    suspension = (
+        Suspension.objects.for_handle(handle)
+        .exclude(appeals__status__in=[*OPEN_STATUSES, AppealStatus.DECIDED])
+        .order_by("-application_date")
+        .select_for_update(of=("self",))
+        .first()
+    )
+    appeal = _create_appeal(
+        suspension=suspension,
+        handle=handle.strip().lstrip("@"),
+        reason=reason,
+        statement=statement,
+        contact_email=contact_email,
+        identity_verified=False,
+        language=language,
+        evidence=evidence,
+        ip=ip,
+        audit_data={"matched": suspension is not None},
+    )
+    if suspension is not None and suspension.account_email:
+        # The real account holder hears about it at the address on file, in case this is someone else.
+        notification_queue(
+            template="appeal_filed_elsewhere",
+            recipient_email=suspension.account_email,
+            language=language,
+            context={"handle": suspension.handle, "contact": mask_email(appeal.contact_email)},
+            related=suspension,
+        )
+    return appeal
+
+
+def _create_appeal(
+    *,
+    suspension: Suspension | None,
+    handle: str,
+    reason: str,
+    statement: str,
+    contact_email: str,
+    identity_verified: bool,
+    language: str,
+    evidence: Sequence[UploadedFile],
+    ip: str | None,
+    audit_data: dict[str, Any],
+) -> Appeal:
+    statement = _required_text(statement, _("Please explain why the decision should change."))
+    if len(statement) > settings.APPEAL_STATEMENT_MAX_LENGTH:
+        raise RuleViolation(_("Your statement is longer than 5,000 characters."), code="statement_too_long")
     files = check_files(evidence)
+    now = timezone.now()
     appeal = Appeal.objects.create(
         reference=_new_reference(),
         suspension=suspension,
+        handle=handle,
         reason=reason,
         statement=statement,
         contact_email=contact_email.strip(),
@@ -82,12 +159,7 @@ def appeal_file(
         actor=_appellant(appeal, ip),
         action="appeal.filed",
         target=appeal,
-        data={
-            "reference": appeal.reference,
-            "identity_verified": identity_verified,
-            "files": len(files),
-            "window_started": window_started,
-        },
+        data={"reference": appeal.reference, "identity_verified": identity_verified, "files": len(files), **audit_data},
     )
     _tell_appellant(appeal, "appeal_received")
     return appeal
@@ -422,6 +494,8 @@ def _require_perm(user: User, perm: str) -> None:
 
 def _check_can_work(appeal: Appeal, by: User) -> None:
     _require_perm(by, "appeals.review_appeal")
+    if appeal.suspension is None:
+        raise RuleViolation(_("This appeal is not matched to a suspension yet."), code="unmatched")
     if appeal.escalated and not by.has_perm("appeals.approve_decision"):
         raise RuleViolation(_("This appeal was escalated to the senior reviewers."), code="escalated")
 
@@ -479,7 +553,11 @@ def _new_reference() -> str:
 
 
 def _appellant(appeal: Appeal, ip: str | None) -> Actor:
-    return Actor.appellant(case_id=appeal.suspension_id, label=mask_email(appeal.contact_email), ip=ip)
+    return Actor.appellant(
+        ref=f"case:{appeal.suspension_id}" if appeal.is_matched else f"handle:{appeal.handle_key}",
+        label=mask_email(appeal.contact_email),
+        ip=ip,
+    )
 
 
 def _possible_approvers(appeal: Appeal, *, proposer: User) -> list[User]:

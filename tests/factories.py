@@ -12,7 +12,7 @@ from accounts.roles import Role
 from accounts.services import staff_create
 from appeals.choices import AutomatedDecision, Category, DecisionAccount, DecisionGround, SourceType
 from appeals.models import Appeal, AppealReason, NoticeStatus, Suspension
-from appeals.services import appeal_file
+from appeals.services import appeal_file, appeal_file_unverified
 from appeals.suspensions import notice_record, suspension_ingest
 from portal.audit.actors import Actor
 
@@ -60,14 +60,16 @@ def make_suspension(handle: str | None = None, *, informed: bool = True, **field
     return suspension
 
 
-def make_appeal(suspension: Suspension | None = None, **fields: Any) -> Appeal:
+def make_appeal(suspension: Suspension | None = None, *, identity_verified: bool = True, **fields: Any) -> Appeal:
+    """File as the account holder would, or with identity_verified=False from a new address."""
     suspension = suspension or make_suspension()
     values: dict[str, Any] = {
         "reason": AppealReason.CONTEXT_MISSED,
         "statement": "I research extremist propaganda and posted it to debunk it.",
         "contact_email": suspension.account_email,
-        "identity_verified": True,
         "language": "en",
     }
     values.update(fields)
-    return appeal_file(suspension=suspension, **values)
+    if identity_verified:
+        return appeal_file(suspension=suspension, **values)
+    return appeal_file_unverified(handle=suspension.handle, **values)

@@ -24,9 +24,9 @@ class Actor:
         return cls(ActorKind.STAFF, str(user.pk), user.email, normalize_ip(ip))
 
     @classmethod
-    def appellant(cls, *, case_id: int, label: str, ip: str | None = None) -> "Actor":
-        """An appellant is known by the case they signed in to, never by a full address."""
-        return cls(ActorKind.APPELLANT, f"case:{case_id}", label, normalize_ip(ip))
+    def appellant(cls, *, ref: str, label: str, ip: str | None = None) -> "Actor":
+        """An appellant is known by their case ("case:12") or claimed handle ("handle:jo"), never a full address."""
+        return cls(ActorKind.APPELLANT, ref, label, normalize_ip(ip))
 
     @classmethod
     def system(cls, label: str = "system") -> "Actor":

@@ -16,6 +16,7 @@ from appeals.services import (
     appeal_decide,
     appeal_escalate,
     appeal_file,
+    appeal_file_unverified,
     appeal_message_post,
     appeal_release,
     appeal_request_info,
@@ -111,12 +112,63 @@ def test_never_informed_window_starts_when_the_person_first_files(db) -> None:
     suspension = make_suspension("unreached", informed=False)
     suspension.application_date = timezone.now() - timedelta(days=400)
     assert suspension.never_informed and suspension.appeal_deadline is None
-    appeal = make_appeal(suspension, contact_email="new@example.net", identity_verified=False)
+    make_appeal(suspension)
     suspension.refresh_from_db()
     assert suspension.first_opened_at is not None
     assert suspension.appeal_deadline == suspension.first_opened_at + timedelta(days=184)
     assert AuditEvent.objects.get(action="appeal.filed").data["window_started"] is True
-    assert appeal.identity_verified is False
+
+
+# --- "I never received an email / I lost that address" ---------------------------------------------------------------
+
+
+def file_from_new_address(handle: str, email: str = "new@example.net") -> Appeal:
+    return appeal_file_unverified(
+        handle=handle, reason="not_me", statement="I lost that mailbox.", contact_email=email, language="en"
+    )
+
+
+def test_an_appeal_from_a_new_address_is_tied_to_the_case_unverified_and_the_owner_is_told(db) -> None:
+    suspension = make_suspension("osint_against_hate", informed=False)
+    with audited("appeal.filed"):
+        appeal = file_from_new_address("@OSINT_against_hate")
+    assert appeal.suspension == suspension and appeal.identity_verified is False
+    assert AuditEvent.objects.get(action="appeal.filed").data["matched"] is True
+    told = Notification.objects.get(template="appeal_filed_elsewhere")
+    assert told.recipient_email == "osint_against_hate@example.org" and told.context["contact"] == "n•••@example.net"
+
+
+def test_an_appeal_for_a_handle_without_a_case_looks_the_same_to_its_sender(db) -> None:
+    make_suspension("known", informed=False)
+    known, unknown = file_from_new_address("known"), file_from_new_address("nobody_suspended")
+    assert (known.status, known.status_for_appellant) == (unknown.status, unknown.status_for_appellant)
+    assert unknown.suspension is None and unknown.handle == "nobody_suspended"
+    sent_to_sender = Notification.objects.filter(recipient_email="new@example.net")
+    assert sorted(sent_to_sender.values_list("template", flat=True)) == ["appeal_received", "appeal_received"]
+
+
+def test_a_new_address_appeal_on_a_case_already_under_appeal_is_kept_apart(alice_appeal: Appeal) -> None:
+    stranger = file_from_new_address("alice", "stranger@example.net")
+    assert stranger.suspension is None
+    assert Appeal.objects.get(pk=alice_appeal.pk).status == AppealStatus.SUBMITTED
+
+
+def test_unmatched_appeals_never_reach_the_queue(db, rita) -> None:
+    appeal = file_from_new_address("nobody_suspended")
+    assert appeal_claim_next(by=rita) is None
+    with nothing_changes(appeal), pytest.raises(RuleViolation, match="not matched"):
+        appeal_claim(appeal=appeal, by=rita)
+
+
+def test_being_picked_up_is_not_shown_to_an_unverified_sender_until_a_reviewer_writes(db, rita) -> None:
+    make_suspension("quiet", informed=False)
+    appeal = file_from_new_address("quiet")
+    appeal_claim(appeal=appeal, by=rita)
+    appeal.refresh_from_db()
+    assert (appeal.status, appeal.status_for_appellant) == (AppealStatus.IN_REVIEW, AppealStatus.SUBMITTED)
+    appeal_request_info(appeal=appeal, by=rita, body="Can you show us it is yours?", reply_by=in_a_week())
+    appeal.refresh_from_db()
+    assert appeal.status_for_appellant == AppealStatus.INFO_REQUESTED
 
 
 def test_a_disguised_file_refuses_the_whole_appeal(alice_suspension: Suspension) -> None:
@@ -369,6 +421,5 @@ def test_appeal_file_rejects_an_overlong_statement(alice_suspension: Suspension)
             reason="other",
             statement="x" * 5001,
             contact_email="alice@example.org",
-            identity_verified=True,
             language="en",
         )

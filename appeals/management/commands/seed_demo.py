@@ -51,6 +51,7 @@ from appeals.services import (
     appeal_decide,
     appeal_escalate,
     appeal_file,
+    appeal_file_unverified,
     appeal_message_post,
     appeal_request_info,
     appeal_withdraw,
@@ -1179,15 +1180,17 @@ def _files(evidence: tuple[str, str] | None) -> list[UploadedFile]:
 
 def play(suspension: Suspension, plan: AppealPlan, cast: Cast) -> Appeal:
     contact = plan.new_contact.format(handle=suspension.handle) or suspension.account_email
-    appeal = appeal_file(
-        suspension=suspension,
-        reason=plan.reason,
-        statement=plan.statement,
-        contact_email=contact,
-        identity_verified=not plan.new_contact,
-        language=plan.language,
-        evidence=_files(plan.evidence),
-    )
+    filing = {
+        "reason": plan.reason,
+        "statement": plan.statement,
+        "contact_email": contact,
+        "language": plan.language,
+        "evidence": _files(plan.evidence),
+    }
+    if plan.new_contact:
+        appeal = appeal_file_unverified(handle=suspension.handle, **filing)
+    else:
+        appeal = appeal_file(suspension=suspension, **filing)
     for step in STORY_STEPS[plan.story]:
         step(appeal, plan, cast)
     return appeal
