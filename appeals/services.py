@@ -359,9 +359,10 @@ def appeal_decide(
         raise RuleViolation(_("Another reviewer holds this appeal."), code="held")
     _check_not_original_decider(appeal, by)
     reasons = _required_text(reasons, _("Write the reasons the appellant will read."))
+    suspension = _matched(appeal)
     if outcome == Outcome.MODIFIED:
-        _check_modification(appeal.suspension, new_decision_account, new_end_date)
-    needs_approval = outcome != Outcome.UPHELD and appeal.suspension.is_sensitive
+        _check_modification(suspension, new_decision_account, new_end_date)
+    needs_approval = outcome != Outcome.UPHELD and suspension.is_sensitive
     _resume_clock(appeal)  # deciding answers for the appellant's silence; waiting for approval is on our clock
     decision = Decision.objects.create(
         appeal=appeal,
@@ -460,7 +461,7 @@ def _finalise(appeal: Appeal, decision: Decision) -> None:
     appeal.sla_paused_at = None
     _save(appeal)
     if decision.outcome == Outcome.OVERTURNED:
-        Suspension.objects.filter(pk=appeal.suspension_id).update(reinstated_at=now, updated_at=now)
+        Suspension.objects.filter(appeals=appeal).update(reinstated_at=now, updated_at=now)
     _tell_appellant(appeal, "appeal_decided", {"outcome": decision.outcome})
 
 
@@ -492,10 +493,15 @@ def _require_perm(user: User, perm: str) -> None:
         raise RuleViolation(_("Your role does not allow this."), code="perm")
 
 
-def _check_can_work(appeal: Appeal, by: User) -> None:
-    _require_perm(by, "appeals.review_appeal")
+def _matched(appeal: Appeal) -> Suspension:
     if appeal.suspension is None:
         raise RuleViolation(_("This appeal is not matched to a suspension yet."), code="unmatched")
+    return appeal.suspension
+
+
+def _check_can_work(appeal: Appeal, by: User) -> None:
+    _require_perm(by, "appeals.review_appeal")
+    _matched(appeal)
     if appeal.escalated and not by.has_perm("appeals.approve_decision"):
         raise RuleViolation(_("This appeal was escalated to the senior reviewers."), code="escalated")
 
@@ -507,7 +513,7 @@ def _check_holds(appeal: Appeal, by: User) -> None:
 
 
 def _check_not_original_decider(appeal: Appeal, by: User) -> None:
-    if appeal.suspension.original_decider_id == by.pk:
+    if _matched(appeal).original_decider_id == by.pk:
         raise RuleViolation(
             _("You took the original decision on this suspension, so another reviewer must decide the appeal."),
             code="own_decision",
@@ -563,7 +569,7 @@ def _appellant(appeal: Appeal, ip: str | None) -> Actor:
 def _possible_approvers(appeal: Appeal, *, proposer: User) -> list[User]:
     """Active seniors other than the proposer and the original decider: the people the four-eyes rule allows."""
     seniors = User.objects.filter(is_active=True, groups__name=Role.SENIOR_REVIEWER).exclude(pk=proposer.pk)
-    return list(seniors.exclude(pk=appeal.suspension.original_decider_id or 0))
+    return list(seniors.exclude(pk=_matched(appeal).original_decider_id or 0))
 
 
 def _tell_appellant(appeal: Appeal, template: str, extra: dict[str, Any] | None = None) -> None:

@@ -102,7 +102,7 @@ def test_sweeps_up_the_activists_with_the_same_rule_as_the_rest_of_the_wave() ->
 def test_files_an_unverified_appeal_from_a_new_address_on_a_never_informed_case() -> None:
     seed()
     appeal = Appeal.objects.filter(identity_verified=False, suspension__informed_at__isnull=True).first()
-    assert appeal is not None
+    assert appeal is not None and appeal.suspension is not None
     assert appeal.contact_email != appeal.suspension.account_email
 
 

@@ -230,7 +230,7 @@ def test_deciding_records_one_event_and_tells_the_appellant(alice_appeal: Appeal
         appeal_decide(appeal=alice_appeal, by=rita, outcome=Outcome.OVERTURNED, reasons="Counter-speech, not support.")
     appeal = Appeal.objects.get(pk=alice_appeal.pk)
     assert appeal.status == AppealStatus.DECIDED and appeal.decided_at is not None
-    assert appeal.suspension.reinstated_at is not None
+    assert Suspension.objects.get(appeals=appeal).reinstated_at is not None
     assert Notification.objects.filter(template="appeal_decided", recipient_email="alice@example.org").exists()
 
 
@@ -297,13 +297,13 @@ def test_a_sensitive_overturn_waits_for_a_second_senior(db, rita, sam) -> None:
         decision = appeal_decide(appeal=appeal, by=rita, outcome=Outcome.OVERTURNED, reasons="Journalism.")
     appeal.refresh_from_db()
     assert appeal.status == AppealStatus.AWAITING_APPROVAL and decision.state == Decision.State.PROPOSED
-    assert appeal.suspension.reinstated_at is None
+    assert Suspension.objects.get(appeals=appeal).reinstated_at is None
     assert Notification.objects.filter(template="approval_waiting", recipient_user=sam).exists()
     assert not Notification.objects.filter(template="appeal_decided").exists()
     with audited("appeal.decision_approved"):
         decision_approve(decision=decision, by=sam)
     appeal.refresh_from_db()
-    assert appeal.status == AppealStatus.DECIDED and appeal.suspension.reinstated_at is not None
+    assert appeal.status == AppealStatus.DECIDED and Suspension.objects.get(appeals=appeal).reinstated_at is not None
     assert Decision.objects.get(pk=decision.pk).approved_by == sam
 
 

@@ -1108,7 +1108,7 @@ def _decide(appeal: Appeal, plan: AppealPlan, cast: Cast) -> object:
         raise ValueError("A plan whose story decides must name its outcome.")
     new_account, new_end = "", None
     if plan.outcome == Outcome.MODIFIED:
-        new_account, new_end = lighter_restriction(appeal.suspension, cast.now)
+        new_account, new_end = lighter_restriction(Suspension.objects.get(appeals=appeal), cast.now)
     return appeal_decide(
         appeal=appeal,
         by=cast[plan.reviewer],
@@ -1180,7 +1180,7 @@ def _files(evidence: tuple[str, str] | None) -> list[UploadedFile]:
 
 def play(suspension: Suspension, plan: AppealPlan, cast: Cast) -> Appeal:
     contact = plan.new_contact.format(handle=suspension.handle) or suspension.account_email
-    filing = {
+    filing: dict[str, Any] = {
         "reason": plan.reason,
         "statement": plan.statement,
         "contact_email": contact,
