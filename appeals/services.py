@@ -117,7 +117,7 @@ def appeal_file_unverified(
         notification_queue(
             template="appeal_filed_elsewhere",
             recipient_email=suspension.account_email,
-            language=language,
+            language=settings.LANGUAGE_CODE,  # the holder's own language is unknown; not the filer's choice
             context={"handle": suspension.handle, "contact": mask_email(appeal.contact_email)},
             related=suspension,
         )
@@ -573,7 +573,7 @@ def _possible_approvers(appeal: Appeal, *, proposer: User) -> list[User]:
 
 
 def _tell_appellant(appeal: Appeal, template: str, extra: dict[str, Any] | None = None) -> None:
-    context = {"reference": appeal.reference, "status": appeal.status, **(extra or {})}
+    context = {"reference": appeal.reference, "handle": appeal.handle, **(extra or {})}
     notification_queue(
         template=template,
         recipient_email=appeal.contact_email,

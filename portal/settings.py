@@ -171,6 +171,16 @@ SENSITIVE_CATEGORIES = env_list(
     "SENSITIVE_CATEGORIES", ["STATEMENT_CATEGORY_RISK_FOR_PUBLIC_SECURITY", "STATEMENT_CATEGORY_PROTECTION_OF_MINORS"]
 )
 
+# Sign-in and verification links, per client address and per handle, per hour.
+APPELLANT_LINK_RATE_LIMITS = {
+    "ip": env_int("APPELLANT_LINKS_PER_IP_PER_HOUR", 20, minimum=1),
+    "handle": env_int("APPELLANT_LINKS_PER_HANDLE_PER_HOUR", 5, minimum=1),
+}
+# Where appellants who disagree with a decision can turn (DSA Art. 21, certified out-of-court dispute settlement).
+OUT_OF_COURT_DISPUTE_URL = env_url(
+    "OUT_OF_COURT_DISPUTE_URL", "https://digital-strategy.ec.europa.eu/en/policies/dsa-out-court-dispute-settlement"
+)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -1362,6 +1362,21 @@ class Command(BaseCommand):
             state = f"appeal {appeal.reference}: {appeal.get_status_display()}" if appeal else "no appeal"
             informed = "  [never informed]" if suspension.never_informed else ""
             self.stdout.write(f"  @{suspension.handle:<24} {state}{informed}")
+        self._report_public_side()
+
+    def _report_public_side(self) -> None:
+        """How to walk the appellant's side: the handle and address on file of one account with no appeal yet."""
+        fresh = (
+            Suspension.objects.filter(puid__startswith=PUID_PREFIX, appeals__isnull=True, informed_at__isnull=False)
+            .order_by("puid")
+            .first()
+        )
+        if fresh is None:
+            return
+        self.stdout.write(
+            f"\nTo appeal as a suspended person: {settings.SITE_URL}/appeal/find/ with handle @{fresh.handle} and "
+            f"address {fresh.account_email}. Under `make run` the worker writes the sign-in email to data/mail/."
+        )
 
     def _report_counts(self) -> None:
         never_informed = Suspension.objects.never_informed().count()
