@@ -38,3 +38,4 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 	$(TEST_ENV) $(VENV)/bin/mypy .
 	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
+	msgfmt --check --output-file=/dev/null locale/de/LC_MESSAGES/django.po
