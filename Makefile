@@ -6,7 +6,7 @@ PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/test
 # in the test thread, which Django would otherwise take for async code touching the database.
 TEST_ENV := SECRET_KEY=insecure-test-only-key DJANGO_ALLOW_ASYNC_UNSAFE=true
 
-.PHONY: install run test test-sqlite test-postgres lint
+.PHONY: install run test test-sqlite test-postgres lint screenshots
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -39,3 +39,7 @@ lint: install
 	$(TEST_ENV) $(VENV)/bin/mypy .
 	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
 	msgfmt --check --output-file=/dev/null locale/de/LC_MESSAGES/django.po
+
+# Refresh the README's pictures of each page from the browser tests.
+screenshots: install
+	$(TEST_ENV) UPDATE_SCREENSHOTS=1 DATABASE_URL= $(PY) -m pytest tests/browser -q

@@ -187,11 +187,14 @@ def status(request: HttpRequest, access: AppellantAccess, reference: str) -> Htt
 def _status_page(
     request: HttpRequest, access: AppellantAccess, appeal: Appeal, form: ReplyForm, code: int = 200
 ) -> HttpResponse:
+    conversation = appeal.messages.filter(internal=False).prefetch_related("attachments")
+    waiting_for_answer = appeal.status == AppealStatus.INFO_REQUESTED
     context = {
         "appeal": appeal,
         "shown_status": appeal.status_for_appellant,
         "timeline": appellant_timeline(appeal),
-        "conversation": appeal.messages.filter(internal=False).prefetch_related("attachments"),
+        "conversation": conversation,
+        "open_request": conversation.filter(reply_by__isnull=False).last() if waiting_for_answer else None,
         "evidence": appeal.evidence.filter(message__isnull=True),
         "form": form,
         "show_reasons": access.through_address_on_file or appeal.identity_verified,
@@ -270,5 +273,7 @@ def inbox(request: HttpRequest, access: AppellantAccess) -> HttpResponse:
     about = Q(related_type=ContentType.objects.get_for_model(Appeal), related_id__in=access.appeals().values("pk"))
     if access.suspension_id is not None:
         about |= Q(related_type=ContentType.objects.get_for_model(Suspension), related_id=access.suspension_id)
-    sent = Notification.objects.filter(about).exclude(template="sign_in_link").order_by("-created_at", "-id")[:100]
+    # Only what went to the appellant: staff are told about the same appeals, and that is not theirs to read.
+    to_appellant = Notification.objects.filter(about, recipient_user__isnull=True).exclude(template="sign_in_link")
+    sent = to_appellant.order_by("-created_at", "-id")[:100]
     return render(request, "appeal/inbox.html", {"items": [(n, render_notification(n)) for n in sent]})

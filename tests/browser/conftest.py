@@ -6,21 +6,36 @@ connection, so test data must be committed before the browser asks for it.
 """
 
 import os
+import re
+import shutil
 from collections.abc import Callable, Iterator
 from importlib import import_module
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.apps import apps
 from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.management import create_contenttypes
+from django.core.cache import cache
 from django.db import connections
 from django.db.models import Q
-from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    ViewportSize,
+    expect,
+    sync_playwright,
+)
+from pytest_django import Settings
 from pytest_django.live_server_helper import LiveServer
 
 from accounts.models import User
+from portal.notifications.models import Notification
+from portal.notifications.rendering import render_notification
 from tests.factories import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
@@ -36,6 +51,9 @@ CHROMIUM_ARGS = [
 ]
 TIMEOUT_MS = 10_000
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+# Copies committed for the README: one fixed, modest viewport keeps them comparable and small.
+DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+README_VIEWPORT: ViewportSize = {"width": 1000, "height": 800}
 HERE = Path(__file__).resolve().parent
 
 
@@ -93,17 +111,32 @@ def csp_violations() -> list[str]:
 
 
 @pytest.fixture
-def page(browser: Browser, live_server: LiveServer, csp_violations: list[str]) -> Iterator[Page]:
-    context = browser.new_context(base_url=live_server.url)
-    context.set_default_timeout(TIMEOUT_MS)
+def new_context(
+    browser: Browser, live_server: LiveServer, csp_violations: list[str]
+) -> Iterator[Callable[..., BrowserContext]]:
+    """Open a browser context on the live server (keyword arguments go to Browser.new_context), recording
+    Content-Security-Policy violations into `csp_violations`; every context opened is closed after the test."""
+    opened: list[BrowserContext] = []
 
     def record(message: ConsoleMessage) -> None:
         if message.type == "error" and "Content Security Policy" in message.text:
             csp_violations.append(f"{message.location.get('url', '?')}: {message.text}")
 
-    context.on("console", record)
-    yield context.new_page()
-    context.close()
+    def open_context(**options: Any) -> BrowserContext:
+        context = browser.new_context(base_url=live_server.url, **options)
+        context.set_default_timeout(TIMEOUT_MS)
+        context.on("console", record)
+        opened.append(context)
+        return context
+
+    yield open_context
+    for context in opened:
+        context.close()
+
+
+@pytest.fixture
+def page(new_context: Callable[..., BrowserContext]) -> Page:
+    return new_context().new_page()
 
 
 @pytest.fixture
@@ -117,6 +150,51 @@ def screenshot(page: Page) -> Callable[[str], Path]:
         return path
 
     return save
+
+
+@pytest.fixture
+def readme_screenshot(page: Page, screenshot: Callable[[str], Path]) -> Callable[[str], Path]:
+    """Like `screenshot`, at the README's 1000x800 viewport. With UPDATE_SCREENSHOTS=1 (`make screenshots`) it also
+    copies the picture into docs/screenshots/; a plain test run leaves the committed pictures alone."""
+    page.set_viewport_size(README_VIEWPORT)
+
+    def save(name: str) -> Path:
+        path = screenshot(name)
+        if os.environ.get("UPDATE_SCREENSHOTS") == "1":
+            DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, DOCS_SCREENSHOTS / path.name)
+        return path
+
+    return save
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits() -> Iterator[None]:
+    """The link rate limits count in the cache, which the live server shares with the whole session."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def outbox_link(settings: Settings, live_server: LiveServer) -> Callable[[str, str], str]:
+    """The link in the newest email of a kind sent to an address, as the recipient would click it.
+
+    Links are built from SITE_URL when a message is rendered, so pointing SITE_URL at the live server makes them
+    open there.
+    """
+    settings.SITE_URL = live_server.url
+    link = re.compile(re.escape(live_server.url) + r"/appeal/sign-in/[^\s/]+/")
+
+    def newest(template: str, address: str) -> str:
+        # Newest first is the outbox's own ordering.
+        notification = Notification.objects.filter(template=template, recipient_email=address).first()
+        assert notification is not None, f"no {template} email to {address} in the outbox"
+        found = link.search(render_notification(notification).text)
+        assert found, f"no sign-in link in the {template} email to {address}"
+        return found.group()
+
+    return newest
 
 
 def staff_login(page: Page, live_server: LiveServer, user: User) -> None:
