@@ -5,6 +5,7 @@ Asking for a link answers the same way whether or not a case exists; only the ad
 """
 
 import hashlib
+import re
 import secrets
 from dataclasses import asdict, dataclass
 from datetime import timedelta
@@ -12,6 +13,7 @@ from hmac import compare_digest
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
@@ -26,6 +28,7 @@ from portal.privacy import mask_email
 from portal.rules import RuleViolation
 
 TOKEN_LIFETIME = timedelta(minutes=30)
+TOKEN_FORMAT = re.compile(r"[A-Za-z0-9_-]{24}\.[0-9a-f]{32}")
 SESSION_KEY = "appellant"
 
 
@@ -59,8 +62,11 @@ class AppellantAccess:
         return Actor.appellant(ref=self.actor_ref, label=mask_email(self.email), ip=ip)
 
     def appeals(self) -> Any:
+        """The appeals this session may read and act on. Through the address on file: the holder's own, never one
+        a stranger filed from elsewhere (the holder is told about those, and a reviewer sorts them out)."""
         if self.suspension_id is not None:
-            return Appeal.objects.filter(suspension_id=self.suspension_id)
+            own = Q(identity_verified=True) | Q(contact_email__iexact=self.email)
+            return Appeal.objects.filter(own, suspension_id=self.suspension_id)
         return Appeal.objects.filter(handle_key=handle_key(self.handle), contact_email__iexact=self.email)
 
     def suspension(self) -> Suspension | None:
@@ -136,7 +142,9 @@ def _issue(purpose: str, *, handle: str, email: str, suspension: Suspension | No
 @transaction.atomic
 def token_redeem(*, token: str, ip: str | None) -> AppellantAccess:
     """Use a link once. Refuses one that is unknown, used or expired, saying which so the page can offer a new one."""
-    row = AppellantToken.objects.select_for_update().filter(selector=token.partition(".")[0]).first()
+    row = None
+    if TOKEN_FORMAT.fullmatch(token):  # anything else never reaches the database
+        row = AppellantToken.objects.select_for_update().filter(selector=token.partition(".")[0]).first()
     if row is None or not compare_digest(row.token_hash, _hash(token)):
         raise RuleViolation(_("This link is not valid."), code="invalid")
     if row.used_at is not None:

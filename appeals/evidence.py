@@ -1,8 +1,10 @@
 """Evidence files: what we accept is decided by the bytes, never by the name or the browser's claim."""
 
 import hashlib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
@@ -19,6 +21,15 @@ _SIGNATURES = [
 ]
 # Control characters a plain-text file has no business containing (tab, newlines and form feed are fine).
 _FORBIDDEN_IN_TEXT = {chr(c) for c in range(32)} - {"\t", "\n", "\r", "\f"}
+# Text that is really a web page or an image format that can carry script is not plain text.
+_MARKUP = re.compile(rb"<\s*(?:!doctype|html|script|svg|iframe|object|embed|body|xml)\b", re.IGNORECASE)
+# The name a person gave a file must agree with what its bytes are: a PDF that is really text is disguised.
+EXTENSIONS = {
+    "image/png": {".png"},
+    "image/jpeg": {".jpg", ".jpeg"},
+    "application/pdf": {".pdf"},
+    "text/plain": {".txt", ".text", ".log", ".md", ".csv"},
+}
 
 
 @dataclass(frozen=True)
@@ -40,7 +51,7 @@ def sniff_content_type(content: bytes) -> str | None:
         text = content.decode("utf-8")
     except UnicodeDecodeError:
         return None
-    if not text.strip() or any(char in _FORBIDDEN_IN_TEXT for char in text):
+    if not text.strip() or any(char in _FORBIDDEN_IN_TEXT for char in text) or _MARKUP.search(content[:65536]):
         return None
     return "text/plain"
 
@@ -58,7 +69,7 @@ def check_files(files: Sequence[UploadedFile], *, already_attached: int = 0) -> 
         if len(content) > MAX_BYTES:
             raise RuleViolation(_("%(name)s is larger than 10 MB.") % {"name": name}, code="file_too_large")
         content_type = sniff_content_type(content)
-        if content_type is None:
+        if content_type is None or PurePosixPath(name.lower()).suffix not in EXTENSIONS[content_type]:
             raise RuleViolation(
                 _("%(name)s is not a PNG, JPEG, PDF or plain-text file.") % {"name": name}, code="file_type"
             )

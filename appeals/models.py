@@ -209,6 +209,11 @@ class AppealQuerySet(models.QuerySet["Appeal"]):
     def open(self) -> "AppealQuerySet":
         return self.filter(status__in=OPEN_STATUSES)
 
+    def from_holder(self) -> "AppealQuerySet":
+        """Appeals whose author is known to hold the account (signed in through the address on file, or confirmed
+        by a reviewer)."""
+        return self.filter(identity_verified=True)
+
     def unassigned(self) -> "AppealQuerySet":
         return self.filter(assigned_to__isnull=True)
 
@@ -266,8 +271,12 @@ class Appeal(models.Model):
             models.Index(fields=["assigned_to", "status"], name="appeal_assignee_idx"),
         ]
         constraints = [
+            # One open appeal per case from its holder. Appeals from unverified addresses do not take that place,
+            # so a stranger naming the handle can never block the holder's own appeal.
             models.UniqueConstraint(
-                fields=["suspension"], condition=Q(status__in=OPEN_STATUSES), name="appeal_one_open_per_suspension"
+                fields=["suspension"],
+                condition=Q(status__in=OPEN_STATUSES, identity_verified=True),
+                name="appeal_one_open_per_suspension",
             ),
             models.CheckConstraint(
                 condition=models.lookups.LessThanOrEqual(Length("statement"), settings.APPEAL_STATEMENT_MAX_LENGTH),

@@ -51,10 +51,7 @@ def appeal_file(
 ) -> Appeal:
     """The account holder, signed in through the address the platform has on file, appeals."""
     suspension = Suspension.objects.select_for_update().get(pk=suspension.pk)
-    if suspension.appeals.filter(status__in=OPEN_STATUSES).exists():
-        raise RuleViolation(_("There is already an open appeal against this decision."), code="already_open")
-    if suspension.appeals.filter(status=AppealStatus.DECIDED).exists():
-        raise RuleViolation(_("This decision was already reviewed on appeal."), code="already_decided")
+    _check_holder_may_appeal(suspension)
     now = timezone.now()
     window_started = suspension.first_opened_at is None
     if window_started:
@@ -330,6 +327,8 @@ def appeal_verify_identity(*, appeal: Appeal, by: User, note: str, ip: str | Non
     _check_can_work(appeal, by)
     if appeal.identity_verified:
         raise RuleViolation(_("The appellant's identity is already marked as verified."), code="already_verified")
+    if appeal.is_open:
+        _check_holder_may_appeal(_matched(appeal))
     note = _required_text(note, _("Say how the identity was verified."))
     Message.objects.create(appeal=appeal, author_kind=Message.Author.STAFF, author=by, body=note, internal=True)
     appeal.identity_verified = True
@@ -491,6 +490,14 @@ def _require_status(appeal: Appeal, allowed: Sequence[str], message: str) -> Non
 def _require_perm(user: User, perm: str) -> None:
     if not (user.is_active and user.has_perm(perm)):
         raise RuleViolation(_("Your role does not allow this."), code="perm")
+
+
+def _check_holder_may_appeal(suspension: Suspension) -> None:
+    holder_appeals = suspension.appeals.from_holder()
+    if holder_appeals.filter(status__in=OPEN_STATUSES).exists():
+        raise RuleViolation(_("There is already an open appeal against this decision."), code="already_open")
+    if holder_appeals.filter(status=AppealStatus.DECIDED).exists():
+        raise RuleViolation(_("This decision was already reviewed on appeal."), code="already_decided")
 
 
 def _matched(appeal: Appeal) -> Suspension:

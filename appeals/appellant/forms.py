@@ -1,4 +1,4 @@
-import re
+import unicodedata
 from typing import Any
 
 from django import forms
@@ -27,8 +27,8 @@ class MultipleFileField(forms.FileField):
 
 
 class HandleField(forms.CharField):
-    """Letters (any script), digits, dot, dash and underscore: enough for real handles, too little to smuggle a
-    message or a link into the emails we send."""
+    """Letters and marks of any script, digits, dot, dash and underscore, up to 64 once normalised: enough for
+    real handles, too little to smuggle a message or a link into the emails we send."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(
@@ -39,8 +39,9 @@ class HandleField(forms.CharField):
         )
 
     def clean(self, value: Any) -> str:
-        handle = super().clean(value).strip().removeprefix("@")
-        if not re.fullmatch(r"[\w.\-]{1,64}", handle):
+        handle = unicodedata.normalize("NFKC", super().clean(value).strip().removeprefix("@"))
+        allowed = all(unicodedata.category(char)[0] in "LMN" or char in "._-" for char in handle)
+        if not handle or len(handle) > 64 or not allowed:
             raise forms.ValidationError(_("Enter the handle as it appears on the platform, for example @jo_example."))
         return handle
 
@@ -48,6 +49,7 @@ class HandleField(forms.CharField):
 class FindCaseForm(forms.Form):
     handle = HandleField()
     email = forms.EmailField(
+        max_length=254,
         label=_("Email address"),
         help_text=_("The address the platform has for your account. We send the sign-in link there."),
     )
@@ -56,6 +58,7 @@ class FindCaseForm(forms.Form):
 class LostAddressForm(forms.Form):
     handle = HandleField()
     email = forms.EmailField(
+        max_length=254,
         label=_("An email address you can read now"),
         help_text=_("We send a link to this address to check that it is yours."),
     )

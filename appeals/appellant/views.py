@@ -23,7 +23,7 @@ from accounts.appellant_access import (
 )
 from appeals.appellant.forms import AppealForm, FindCaseForm, LostAddressForm, ReplyForm
 from appeals.appellant.timeline import appellant_timeline
-from appeals.models import OPEN_STATUSES, Appeal, AppealStatus, Decision, Suspension
+from appeals.models import OPEN_STATUSES, Appeal, AppealStatus, Decision, Suspension, handle_key
 from appeals.services import appeal_answer, appeal_file, appeal_file_unverified, appeal_withdraw
 from portal.audit.actors import request_ip
 from portal.notifications.models import Notification
@@ -94,7 +94,7 @@ def _rate_limited(request: HttpRequest, handle: str) -> int:
     """Per address and per handle, so neither one attacker nor many can hammer one account's links."""
     limits = settings.APPELLANT_LINK_RATE_LIMITS
     by_ip = retry_after(scope="links-ip", key=request_ip(request) or "?", limit=limits["ip"], window=3600)
-    by_handle = retry_after(scope="links-handle", key=handle.casefold(), limit=limits["handle"], window=3600)
+    by_handle = retry_after(scope="links-handle", key=handle_key(handle), limit=limits["handle"], window=3600)
     return max(by_ip, by_handle)
 
 
@@ -217,7 +217,7 @@ def reply(request: HttpRequest, access: AppellantAccess, reference: str) -> Http
                 ip=request_ip(request),
             )
         except RuleViolation as refusal:
-            form.add_error("attachments" if refusal.code in FILE_ERRORS else "body", refusal.message)
+            form.add_error("attachments" if refusal.code in FILE_ERRORS else None, refusal.message)
         else:
             messages.success(request, _("Your message was sent."))
             return redirect("appeal:status", reference=appeal.reference)

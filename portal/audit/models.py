@@ -20,7 +20,7 @@ class AuditEvent(models.Model):
     seq = models.PositiveBigIntegerField(unique=True, help_text="Position in the chain, from 1 without gaps.")
     created_at = models.DateTimeField()
     actor_kind = models.CharField(max_length=16, choices=ActorKind.choices)
-    actor_id = models.CharField(max_length=64, blank=True)
+    actor_id = models.CharField(max_length=255, blank=True)
     actor_label = models.CharField(max_length=255, blank=True)
     action = models.CharField(max_length=64)
     target_type = models.CharField(max_length=64)

@@ -80,13 +80,14 @@ def test_a_second_open_appeal_is_refused_and_saves_nothing(alice_appeal: Appeal)
     assert Appeal.objects.filter(suspension=alice_appeal.suspension).count() == 1
 
 
-def test_the_database_itself_refuses_a_second_open_appeal(alice_appeal: Appeal) -> None:
+def test_the_database_itself_refuses_a_second_open_appeal_from_the_holder(alice_appeal: Appeal) -> None:
     duplicate = Appeal(
         reference="RC-TEST-0001",
         suspension=alice_appeal.suspension,
         reason=alice_appeal.reason,
         statement="again",
         contact_email="alice@example.org",
+        identity_verified=True,
         filed_at=timezone.now(),
         due_at=timezone.now(),
     )
@@ -151,6 +152,22 @@ def test_a_new_address_appeal_on_a_case_already_under_appeal_is_kept_apart(alice
     stranger = file_from_new_address("alice", "stranger@example.net")
     assert stranger.suspension is None
     assert Appeal.objects.get(pk=alice_appeal.pk).status == AppealStatus.SUBMITTED
+
+
+def test_a_stranger_naming_the_handle_never_blocks_the_holders_own_appeal(db) -> None:
+    suspension = make_suspension("blocked_not", informed=False)
+    stranger = file_from_new_address("blocked_not", "stranger@example.net")
+    assert stranger.suspension == suspension
+    holder = make_appeal(suspension)
+    assert holder.identity_verified and holder.suspension == suspension
+
+
+def test_confirming_a_strangers_identity_while_the_holder_appeals_is_refused_clearly(db, rita) -> None:
+    suspension = make_suspension("two_claims", informed=False)
+    stranger = file_from_new_address("two_claims", "stranger@example.net")
+    make_appeal(suspension)
+    with nothing_changes(stranger), pytest.raises(RuleViolation, match="already an open appeal"):
+        appeal_verify_identity(appeal=stranger, by=rita, note="Video call.")
 
 
 def test_unmatched_appeals_never_reach_the_queue(db, rita) -> None:
