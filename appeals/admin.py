@@ -3,10 +3,13 @@
 from typing import Any
 
 from django.contrib import admin
+from django.db import transaction
 from django.http import HttpRequest
 
-from appeals.models import Appeal, Decision, Evidence, Message, Notice, Suspension, Wave
+from appeals.models import Appeal, Decision, Evidence, Message, Notice, ReasonTemplate, Suspension, Wave
+from portal.audit.actors import staff_actor
 from portal.audit.admin import ReadOnlyAdmin
+from portal.audit.services import audit_record
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -120,3 +123,25 @@ class EvidenceAdmin(ReadOnlyAdmin):
     search_fields = ["=appeal__reference", "=sha256"]
     list_select_related = ["appeal"]
     show_full_result_count = False
+
+
+@admin.register(ReasonTemplate)
+class ReasonTemplateAdmin(admin.ModelAdmin):
+    """Administrators keep the starting texts reviewers adapt; every change is on the audit trail."""
+
+    list_display = ["title", "outcome", "language", "active"]
+    list_filter = ["outcome", "language", "active"]
+    search_fields = ["title", "body"]
+
+    def save_model(self, request: HttpRequest, obj: ReasonTemplate, form: Any, change: bool) -> None:
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            action = "reason_template.changed" if change else "reason_template.created"
+            audit_record(actor=staff_actor(request), action=action, target=obj, data={"title": obj.title})
+
+    def delete_model(self, request: HttpRequest, obj: ReasonTemplate) -> None:
+        with transaction.atomic():
+            audit_record(
+                actor=staff_actor(request), action="reason_template.deleted", target=obj, data={"title": obj.title}
+            )
+            super().delete_model(request, obj)

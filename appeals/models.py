@@ -428,3 +428,20 @@ class Decision(models.Model):
     @property
     def is_reversal(self) -> bool:
         return self.outcome in (Outcome.OVERTURNED, Outcome.MODIFIED)
+
+
+class ReasonTemplate(models.Model):
+    """A starting text for the reasons a reviewer writes, managed by administrators. Reviewers adapt it to the
+    case; the appellant reads the final text."""
+
+    title = models.CharField(max_length=120)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES, default="en")
+    body = models.TextField()
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["outcome", "title"]
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,5 +1,9 @@
 import pytest
 from django.conf import settings
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
 from accounts.roles import Role
@@ -61,3 +65,23 @@ def alice_suspension(db) -> Suspension:
 @pytest.fixture
 def alice_appeal(alice_suspension) -> Appeal:
     return make_appeal(alice_suspension)
+
+
+def totp_device(user: User) -> TOTPDevice:
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device or TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
+
+
+def current_code(device: TOTPDevice) -> str:
+    """The code the person's authenticator app shows right now."""
+    return f"{TOTP(device.bin_key, device.step, device.t0, device.digits).token():0{device.digits}d}"
+
+
+def staff_client(user: User) -> Client:
+    """A browser session signed in as `user` with password and TOTP, as the dashboard and admin require."""
+    client = Client()
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = totp_device(user).persistent_id
+    session.save()
+    return client

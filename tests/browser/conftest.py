@@ -9,7 +9,6 @@ import os
 import re
 import shutil
 from collections.abc import Callable, Iterator
-from importlib import import_module
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +16,8 @@ import pytest
 from django.apps import apps
 from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, Permission
-from django.contrib.contenttypes.management import create_contenttypes
 from django.core.cache import cache
 from django.db import connections
-from django.db.models import Q
 from playwright.sync_api import (
     Browser,
     BrowserContext,
@@ -34,8 +31,10 @@ from pytest_django import Settings
 from pytest_django.live_server_helper import LiveServer
 
 from accounts.models import User
+from accounts.roles import sync_role_permissions
 from portal.notifications.models import Notification
 from portal.notifications.rendering import render_notification
+from tests.conftest import current_code, totp_device
 from tests.factories import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
@@ -87,21 +86,14 @@ def browser(django_db_setup: None) -> Iterator[Browser]:
 
 @pytest.fixture(autouse=True)
 def staff_roles(transactional_db: None) -> None:
-    """The roles migration accounts.0002 creates; the flush that ends each transactional test deletes them.
+    """The roles the migrations create; the flush that ends each transactional test deletes them.
 
     (serialized_rollback would restore them, but breaks on PostgreSQL after a plain transactional test: that
     test's flush re-creates the content types under new keys, which then clash with the serialized ones.)
     """
     for app_config in apps.get_app_configs():
-        create_contenttypes(app_config, verbosity=0)
         create_permissions(app_config, verbosity=0)
-    for role, permissions in import_module("accounts.migrations.0002_roles").ROLE_PERMISSIONS.items():
-        wanted = Q()
-        for permission in permissions:
-            app_label, codename = permission.split(".")
-            wanted |= Q(content_type__app_label=app_label, codename=codename)
-        group, _ = Group.objects.get_or_create(name=role)
-        group.permissions.set(Permission.objects.filter(wanted))
+    sync_role_permissions(Group, Permission)
 
 
 @pytest.fixture
@@ -197,9 +189,12 @@ def outbox_link(settings: Settings, live_server: LiveServer) -> Callable[[str, s
     return newest
 
 
-def staff_login(page: Page, live_server: LiveServer, user: User) -> None:
-    """Sign in through the admin login form; the caller asserts where that leads."""
-    page.goto(f"{live_server.url}/admin/login/")
+def staff_login(page: Page, live_server: LiveServer, user: User, next_path: str = "/review/") -> None:
+    """Sign in as staff do: password, then the code their authenticator app shows (the device is set up first)."""
+    device = totp_device(user)
+    page.goto(f"{live_server.url}/review/login/?next={next_path}")
     page.get_by_label("Email").fill(user.email)
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_label("Code from your authenticator app").fill(current_code(device))
+    page.get_by_role("button", name="Sign in").click()

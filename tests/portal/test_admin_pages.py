@@ -5,7 +5,8 @@ from django.urls import reverse
 from accounts.models import User
 from appeals.models import Appeal
 from portal.audit.models import AuditEvent
-from tests.factories import PASSWORD, make_appeal
+from tests.conftest import staff_client
+from tests.factories import make_appeal
 
 READ_ONLY_MODELS = [
     "appeals.suspension",
@@ -21,9 +22,7 @@ READ_ONLY_MODELS = [
 
 
 def signed_in(user: User) -> Client:
-    client = Client()
-    assert client.login(email=user.email, password=PASSWORD)
-    return client
+    return staff_client(user)
 
 
 @pytest.mark.parametrize("model", [*READ_ONLY_MODELS, "accounts.user"])
@@ -60,8 +59,15 @@ def test_an_appeal_and_its_suspension_open_read_only_with_their_history(ada: Use
 
 
 def test_a_reviewer_cannot_enter_the_admin_site(rita: User) -> None:
-    response = signed_in(rita).get(reverse("admin:index"))
-    assert response.status_code == 302 and response["Location"].startswith(reverse("admin:login"))
+    response = signed_in(rita).get(reverse("admin:index"), follow=True)
+    assert response.status_code == 403
+
+
+def test_an_administrator_without_the_second_factor_cannot_enter_the_admin_site(ada: User) -> None:
+    client = Client()
+    client.force_login(ada, backend="django.contrib.auth.backends.ModelBackend")
+    response = client.get(reverse("admin:index"), follow=True)
+    assert response.redirect_chain[-1][0].startswith(reverse("staff:login"))
 
 
 def test_an_administrator_changes_a_role_in_admin_and_it_is_audited(ada: User, rita: User) -> None:

@@ -1,0 +1,350 @@
+"""The review dashboard: the queue, take-next, the case, and every action on it. Views parse and call services."""
+
+from collections.abc import Callable
+from datetime import datetime, time
+from typing import Any
+
+from django.contrib import messages
+from django.db.models import Count, Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.models import User
+from accounts.staff_access import staff_required
+from appeals.dashboard.filters import DUE_SOON, AppealFilter
+from appeals.dashboard.forms import DecideForm, NoteForm, ReasonForm, RequestInfoForm, SendBackForm
+from appeals.models import OPEN_STATUSES, Appeal, Decision, Outcome, ReasonTemplate, Suspension
+from appeals.services import (
+    appeal_claim,
+    appeal_claim_next,
+    appeal_decide,
+    appeal_escalate,
+    appeal_message_post,
+    appeal_release,
+    appeal_request_info,
+    appeal_verify_identity,
+    decision_approve,
+    decision_send_back,
+)
+from portal.audit.actors import request_ip
+from portal.audit.models import AuditEvent
+from portal.rules import RuleViolation
+
+PAGE_SIZE = 50
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+# --- the queue ---------------------------------------------------------------------------------------------------
+
+
+@require_GET
+@staff_required()
+def queue(request: HttpRequest) -> HttpResponse:
+    base = Appeal.objects.filter(suspension__isnull=False).select_related("suspension__wave", "assigned_to")
+    appeals = AppealFilter(request.GET, queryset=base, request=request)
+    page = max(1, _int(request.GET.get("page"), 1))
+    # Bounded pagination: one row past the page says whether there is a next one, with no COUNT of the result.
+    rows = list(appeals.qs[(page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1])
+    return render(
+        request,
+        "review/queue.html",
+        {
+            "filter": appeals,
+            "appeals": rows[:PAGE_SIZE],
+            "page": page,
+            "has_next": len(rows) > PAGE_SIZE,
+            "counts": _queue_counts(_user(request)),
+            "query": _query_without_page(request),
+        },
+    )
+
+
+def _queue_counts(user: User) -> dict[str, int]:
+    now = timezone.now()
+    return Appeal.objects.filter(status__in=OPEN_STATUSES, suspension__isnull=False).aggregate(
+        open=Count("pk"),
+        mine=Count("pk", filter=Q(assigned_to=user)),
+        unassigned=Count("pk", filter=Q(assigned_to__isnull=True)),
+        due_soon=Count("pk", filter=Q(due_at__gte=now, due_at__lt=now + DUE_SOON)),
+        overdue=Count("pk", filter=Q(due_at__lt=now)),
+    )
+
+
+def _query_without_page(request: HttpRequest) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+def _int(value: str | None, default: int) -> int:
+    try:
+        return int(value or default)
+    except ValueError:
+        return default
+
+
+@require_POST
+@staff_required()
+def take_next(request: HttpRequest) -> HttpResponse:
+    try:
+        appeal = appeal_claim_next(by=_user(request), ip=request_ip(request))
+    except RuleViolation as refusal:
+        messages.error(request, refusal.message)
+        return redirect("review:queue")
+    if appeal is None:
+        messages.info(request, _("Nothing is waiting: every open appeal is held by someone."))
+        return redirect("review:queue")
+    return redirect("review:case", reference=appeal.reference)
+
+
+@require_GET
+@staff_required("appeals.approve_decision")
+def approvals(request: HttpRequest) -> HttpResponse:
+    waiting = (
+        Decision.objects.filter(state=Decision.State.PROPOSED)
+        .select_related("appeal__suspension", "decided_by")
+        .order_by("created_at")[:200]
+    )
+    return render(request, "review/approvals.html", {"waiting": waiting})
+
+
+# --- the case ------------------------------------------------------------------------------------------------------
+
+
+def _appeal(reference: str) -> Appeal:
+    return get_object_or_404(
+        Appeal.objects.select_related("suspension__wave", "suspension__original_decider", "assigned_to"),
+        reference=reference,
+    )
+
+
+@require_GET
+@staff_required()
+def case(request: HttpRequest, reference: str) -> HttpResponse:
+    return _case_page(request, _appeal(reference))
+
+
+def _case_page(request: HttpRequest, appeal: Appeal, status: int = 200, **forms: Any) -> HttpResponse:
+    suspension = appeal.suspension
+    assert suspension is not None  # the queue and the case show matched appeals only
+    template_id = _int(request.GET.get("template"), 0)
+    chosen = ReasonTemplate.objects.filter(pk=template_id, active=True).first()
+    forms.setdefault(
+        "decide_form", DecideForm(initial={"version": appeal.version, "reasons": chosen.body if chosen else ""})
+    )
+    forms.setdefault("info_form", RequestInfoForm(initial={"version": appeal.version}))
+    forms.setdefault("note_form", NoteForm())
+    forms.setdefault("escalate_form", ReasonForm())
+    forms.setdefault("verify_form", ReasonForm())
+    forms.setdefault("send_back_form", SendBackForm())
+    context = {
+        "appeal": appeal,
+        "suspension": suspension,
+        "user_may_decide": appeal.can_be_decided_by(_user(request)),
+        "conversation": appeal.messages.select_related("author").prefetch_related("attachments"),
+        "evidence": appeal.evidence.filter(message__isnull=True),
+        "notices": suspension.notices.all(),
+        "decisions": appeal.decisions.select_related("decided_by", "approved_by"),
+        "trail": _trail(appeal, suspension),
+        "same_handle": Suspension.objects.for_handle(suspension.handle).exclude(pk=suspension.pk)[:20],
+        "same_wave": _same_wave(appeal, suspension),
+        "reason_templates": ReasonTemplate.objects.filter(active=True),
+        **forms,
+    }
+    return render(request, "review/case.html", context, status=status)
+
+
+def _trail(appeal: Appeal, suspension: Suspension) -> list[AuditEvent]:
+    about = Q(target_type="appeals.appeal", target_id=str(appeal.pk)) | Q(
+        target_type="appeals.suspension", target_id=str(suspension.pk)
+    )
+    return list(AuditEvent.objects.filter(about).order_by("-seq")[:100])
+
+
+def _same_wave(appeal: Appeal, suspension: Suspension) -> list[Appeal]:
+    if suspension.wave_id is None:
+        return []
+    return list(
+        Appeal.objects.filter(suspension__wave_id=suspension.wave_id)
+        .exclude(pk=appeal.pk)
+        .select_related("suspension")
+        .order_by("-filed_at")[:20]
+    )
+
+
+@require_GET
+@staff_required()
+def evidence(request: HttpRequest, reference: str, pk: int) -> HttpResponseBase:
+    """Images open inline (their type was read from their bytes); everything else downloads. Always sandboxed."""
+    item = _appeal(reference).evidence.filter(pk=pk).first()
+    if item is None:
+        raise Http404
+    inline = item.content_type in ("image/png", "image/jpeg")
+    response = FileResponse(
+        item.file.open("rb"), as_attachment=not inline, filename=item.original_name, content_type=item.content_type
+    )
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    return response
+
+
+# --- actions -------------------------------------------------------------------------------------------------------
+
+
+def _act(
+    request: HttpRequest, appeal: Appeal, form_name: str, form: Any, action: Callable[[Any], object], done: str
+) -> HttpResponse:
+    """Run an action if its form is valid; otherwise, or if a rule refuses it, show the case again with what was
+    typed and the reason, and change nothing."""
+    if form.is_valid():
+        try:
+            action(form.cleaned_data)
+        except RuleViolation as refusal:
+            form.add_error(None, refusal.message)
+        else:
+            messages.success(request, done)
+            return redirect("review:case", reference=appeal.reference)
+    return _case_page(request, appeal, status=400, **{form_name: form})
+
+
+def _service_kwargs(request: HttpRequest) -> dict[str, Any]:
+    return {"by": _user(request), "ip": request_ip(request)}
+
+
+@require_POST
+@staff_required()
+def claim(request: HttpRequest, reference: str) -> HttpResponse:
+    appeal = _appeal(reference)
+    try:
+        appeal_claim(appeal=appeal, **_service_kwargs(request))
+    except RuleViolation as refusal:
+        messages.error(request, refusal.message)
+    return redirect("review:case", reference=reference)
+
+
+@require_POST
+@staff_required()
+def release(request: HttpRequest, reference: str) -> HttpResponse:
+    appeal = _appeal(reference)
+    try:
+        appeal_release(appeal=appeal, **_service_kwargs(request))
+    except RuleViolation as refusal:
+        messages.error(request, refusal.message)
+        return redirect("review:case", reference=reference)
+    messages.success(request, _("Released: it is back in the queue."))
+    return redirect("review:queue")
+
+
+@require_POST
+@staff_required()
+def request_info(request: HttpRequest, reference: str) -> HttpResponse:
+    appeal = _appeal(reference)
+
+    def act(data: dict[str, Any]) -> object:
+        reply_by = timezone.make_aware(datetime.combine(data["reply_by"], time(23, 59)))
+        return appeal_request_info(
+            appeal=appeal,
+            body=data["body"],
+            reply_by=reply_by,
+            expected_version=data["version"],
+            **_service_kwargs(request),
+        )
+
+    return _act(
+        request,
+        appeal,
+        "info_form",
+        RequestInfoForm(request.POST),
+        act,
+        _("Sent. The clock is paused until the appellant answers."),
+    )
+
+
+@require_POST
+@staff_required()
+def message(request: HttpRequest, reference: str) -> HttpResponse:
+    appeal = _appeal(reference)
+
+    def act(data: dict[str, Any]) -> object:
+        return appeal_message_post(
+            appeal=appeal, body=data["body"], internal=data["internal"], **_service_kwargs(request)
+        )
+
+    return _act(request, appeal, "note_form", NoteForm(request.POST), act, _("Saved."))
+
+
+@require_POST
+@staff_required()
+def decide(request: HttpRequest, reference: str) -> HttpResponse:
+    appeal = _appeal(reference)
+
+    def act(data: dict[str, Any]) -> object:
+        end = data["new_end_date"]
+        decision = appeal_decide(
+            appeal=appeal,
+            outcome=Outcome(data["outcome"]),
+            reasons=data["reasons"],
+            new_decision_account=data["new_decision_account"],
+            new_end_date=timezone.make_aware(datetime.combine(end, time(0, 0))) if end else None,
+            expected_version=data["version"],
+            **_service_kwargs(request),
+        )
+        if decision.state == Decision.State.PROPOSED:
+            messages.info(request, _("This reversal is in a sensitive category: it waits for a senior reviewer."))
+        return decision
+
+    return _act(request, appeal, "decide_form", DecideForm(request.POST), act, _("Decision recorded."))
+
+
+@require_POST
+@staff_required()
+def escalate(request: HttpRequest, reference: str) -> HttpResponse:
+    appeal = _appeal(reference)
+
+    def act(data: dict[str, Any]) -> object:
+        return appeal_escalate(appeal=appeal, note=data["note"], **_service_kwargs(request))
+
+    return _act(
+        request, appeal, "escalate_form", ReasonForm(request.POST), act, _("Escalated to the senior reviewers.")
+    )
+
+
+@require_POST
+@staff_required()
+def verify_identity(request: HttpRequest, reference: str) -> HttpResponse:
+    appeal = _appeal(reference)
+
+    def act(data: dict[str, Any]) -> object:
+        return appeal_verify_identity(appeal=appeal, note=data["note"], **_service_kwargs(request))
+
+    return _act(request, appeal, "verify_form", ReasonForm(request.POST), act, _("Identity marked as verified."))
+
+
+@require_POST
+@staff_required("appeals.approve_decision")
+def approve(request: HttpRequest, pk: int) -> HttpResponse:
+    decision = get_object_or_404(Decision, pk=pk)
+    try:
+        decision_approve(decision=decision, **_service_kwargs(request))
+    except RuleViolation as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(request, _("Approved. The appellant and the platform are told now."))
+    return redirect("review:case", reference=decision.appeal.reference)
+
+
+@require_POST
+@staff_required("appeals.approve_decision")
+def send_back(request: HttpRequest, pk: int) -> HttpResponse:
+    decision = get_object_or_404(Decision.objects.select_related("appeal"), pk=pk)
+    appeal = _appeal(decision.appeal.reference)
+
+    def act(data: dict[str, Any]) -> object:
+        return decision_send_back(decision=decision, comment=data["comment"], **_service_kwargs(request))
+
+    return _act(request, appeal, "send_back_form", SendBackForm(request.POST), act, _("Sent back to the reviewer."))
