@@ -474,6 +474,38 @@ def _assign(appeal: Appeal, by: User) -> None:
     appeal.claimed_at = timezone.now()
     appeal.status = AppealStatus.IN_REVIEW
     _save(appeal)
+    _check_idle_later(appeal.pk, appeal.claimed_at + timedelta(hours=settings.CLAIM_IDLE_HOURS))
+
+
+def _check_idle_later(appeal_id: int, when: datetime) -> None:
+    from appeals.tasks import release_if_idle  # the task module imports this one
+
+    transaction.on_commit(lambda: release_if_idle.using(run_after=when).enqueue(appeal_id))
+
+
+@transaction.atomic
+def appeal_release_if_idle(*, appeal_id: int) -> datetime | None:
+    """Return a claim to the queue when its holder has done nothing with it for CLAIM_IDLE_HOURS. If they have,
+    look again that long after their last activity (returned, and scheduled); None once there is nothing to do."""
+    appeal = Appeal.objects.select_for_update().filter(pk=appeal_id, assigned_to__isnull=False).first()
+    if appeal is None or appeal.status not in (AppealStatus.SUBMITTED, AppealStatus.IN_REVIEW):
+        return None
+    last_note = appeal.messages.filter(author_id=appeal.assigned_to_id).order_by("-created_at").first()
+    last_activity = max(filter(None, [appeal.claimed_at, appeal.updated_at, last_note and last_note.created_at]))
+    due = last_activity + timedelta(hours=settings.CLAIM_IDLE_HOURS)
+    if due > timezone.now():
+        _check_idle_later(appeal.pk, due)
+        return due
+    previous = appeal.assigned_to_id
+    appeal.assigned_to, appeal.claimed_at = None, None
+    _save(appeal)
+    audit_record(
+        actor=Actor.system("idle claim timer"),
+        action="appeal.released",
+        target=appeal,
+        data={"from": previous, "idle_hours": settings.CLAIM_IDLE_HOURS},
+    )
+    return None
 
 
 def _resume_clock(appeal: Appeal) -> None:

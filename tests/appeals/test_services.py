@@ -6,6 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from appeals.choices import Category, DecisionAccount
 from appeals.models import Appeal, AppealStatus, Decision, Evidence, Message, Outcome, Suspension
@@ -19,6 +20,7 @@ from appeals.services import (
     appeal_file_unverified,
     appeal_message_post,
     appeal_release,
+    appeal_release_if_idle,
     appeal_request_info,
     appeal_verify_identity,
     appeal_withdraw,
@@ -440,3 +442,42 @@ def test_appeal_file_rejects_an_overlong_statement(alice_suspension: Suspension)
             contact_email="alice@example.org",
             language="en",
         )
+
+
+# --- idle claims ---------------------------------------------------------------------------------------------------
+
+
+def test_claiming_asks_the_worker_to_look_again_when_the_claim_would_be_idle(
+    alice_appeal: Appeal, rita, settings, django_capture_on_commit_callbacks
+) -> None:
+    settings.CLAIM_IDLE_HOURS = 6
+    with django_capture_on_commit_callbacks(execute=True):
+        appeal_claim(appeal=alice_appeal, by=rita)
+    timer = DBTaskResult.objects.get(task_path="appeals.tasks.release_if_idle")
+    claimed_at = Appeal.objects.get(pk=alice_appeal.pk).claimed_at
+    assert timer.args_kwargs["args"] == [alice_appeal.pk]
+    assert claimed_at is not None and timer.run_after == claimed_at + timedelta(hours=6)
+
+
+def test_an_idle_claim_returns_to_the_queue(alice_appeal: Appeal, rita, rex, settings) -> None:
+    settings.CLAIM_IDLE_HOURS = 6
+    appeal_claim(appeal=alice_appeal, by=rita)
+    long_ago = timezone.now() - timedelta(hours=7)
+    Appeal.objects.filter(pk=alice_appeal.pk).update(claimed_at=long_ago, updated_at=long_ago)
+    with audited("appeal.released"):
+        assert appeal_release_if_idle(appeal_id=alice_appeal.pk) is None
+    event = AuditEvent.objects.get(action="appeal.released")
+    assert (event.actor_kind, event.data["from"]) == ("system", rita.pk)
+    assert appeal_claim_next(by=rex) == alice_appeal
+
+
+def test_a_claim_with_recent_work_is_kept_and_checked_again_later(alice_appeal: Appeal, rita, settings) -> None:
+    settings.CLAIM_IDLE_HOURS = 6
+    appeal_claim(appeal=alice_appeal, by=rita)
+    long_ago = timezone.now() - timedelta(hours=7)
+    Appeal.objects.filter(pk=alice_appeal.pk).update(claimed_at=long_ago, updated_at=long_ago)
+    note = appeal_message_post(appeal=alice_appeal, by=rita, body="Checking the thread.", internal=True)
+    with audited():
+        again = appeal_release_if_idle(appeal_id=alice_appeal.pk)
+    assert again == note.created_at + timedelta(hours=6)
+    assert Appeal.objects.get(pk=alice_appeal.pk).assigned_to == rita
