@@ -490,8 +490,13 @@ def appeal_release_if_idle(*, appeal_id: int) -> datetime | None:
     appeal = Appeal.objects.select_for_update().filter(pk=appeal_id, assigned_to__isnull=False).first()
     if appeal is None or appeal.status not in (AppealStatus.SUBMITTED, AppealStatus.IN_REVIEW):
         return None
+    moments = [appeal.updated_at]
+    if appeal.claimed_at is not None:
+        moments.append(appeal.claimed_at)
     last_note = appeal.messages.filter(author_id=appeal.assigned_to_id).order_by("-created_at").first()
-    last_activity = max(filter(None, [appeal.claimed_at, appeal.updated_at, last_note and last_note.created_at]))
+    if last_note is not None:
+        moments.append(last_note.created_at)
+    last_activity = max(moments)
     due = last_activity + timedelta(hours=settings.CLAIM_IDLE_HOURS)
     if due > timezone.now():
         _check_idle_later(appeal.pk, due)
