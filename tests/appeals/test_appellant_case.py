@@ -2,16 +2,13 @@
 that one appellant never sees another's case."""
 
 import re
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import pytest
-from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from accounts.models import User
 from appeals.choices import Category
@@ -45,20 +42,6 @@ pytestmark = pytest.mark.django_db
 
 INTERNAL_NOTE = "Internal: the wave rule over-matched; do not tell the appellant yet."
 REVIEWER_MESSAGE = "Could you link the original post you were quoting?"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits() -> Iterator[None]:
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture(autouse=True)
-def _english_afterwards() -> Iterator[None]:
-    """LocaleMiddleware leaves the language of the last request active in the thread; later tests expect English."""
-    yield
-    translation.activate(settings.LANGUAGE_CODE)
 
 
 def status_url(appeal: Appeal, page: str = "") -> str:

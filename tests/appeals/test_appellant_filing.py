@@ -1,16 +1,14 @@
 """Filing an appeal over HTTP: from the address on file, with evidence, and from a new address."""
 
 import re
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from appeals.models import Appeal, AppealStatus, Evidence, Suspension
 from portal.audit.models import AuditEvent
@@ -40,20 +38,6 @@ from tests.factories import make_suspension
 pytestmark = pytest.mark.django_db
 
 TEN_MB = 10 * 1024 * 1024
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits() -> Iterator[None]:
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture(autouse=True)
-def _english_afterwards() -> Iterator[None]:
-    """LocaleMiddleware leaves the language of the last request active in the thread; later tests expect English."""
-    yield
-    translation.activate(settings.LANGUAGE_CODE)
 
 
 def stored_files() -> list[Path]:

@@ -4,17 +4,14 @@ The helpers at the top are shared with the other test_appellant_* modules.
 """
 
 import re
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import cast
 
 import pytest
-from django.conf import settings
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import HttpResponse, HttpResponseBase
 from django.test import Client
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.html import escape
 
 from accounts.appellant_access import contact_verification_request, sign_in_link_request, token_for
@@ -32,21 +29,6 @@ JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64
 PDF = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
 TEXT = "Die Beiträge waren Gegenrede, keine Unterstützung.\n".encode()
 STATEMENT = "I research extremist propaganda and quoted the slogan to debunk it."
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits() -> Iterator[None]:
-    """Rate-limit counters live in the cache; each test starts and ends with none."""
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture(autouse=True)
-def _english_afterwards() -> Iterator[None]:
-    """LocaleMiddleware leaves the language of the last request active in the thread; later tests expect English."""
-    yield
-    translation.activate(settings.LANGUAGE_CODE)
 
 
 # --- helpers shared by the test_appellant_* modules ---------------------------------------------------------------
