@@ -1,6 +1,7 @@
 """Staff sign-in: password (locked out after repeated failures), then a TOTP code; enrolment on first sign-in."""
 
 import base64
+import textwrap
 from urllib.parse import urlencode
 
 import segno
@@ -52,7 +53,7 @@ def verify_code(request: HttpRequest) -> HttpResponse:
         return redirect_to_login(_next_url(request), "staff:login")
     device = TOTPDevice.objects.filter(user=request.user, confirmed=True).first()
     if device is None:
-        return redirect("staff:enrol")
+        return redirect(f"{reverse('staff:enrol')}?{urlencode({'next': _next_url(request)})}")
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         allowed, _why = device.verify_is_allowed()
@@ -69,7 +70,7 @@ def enrol(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect_to_login(_next_url(request), "staff:login")
     if TOTPDevice.objects.filter(user=request.user, confirmed=True).exists():
-        return redirect("staff:verify")
+        return redirect(f"{reverse('staff:verify')}?{urlencode({'next': _next_url(request)})}")
     device, _created = TOTPDevice.objects.get_or_create(
         user=request.user, confirmed=False, defaults={"name": "Authenticator app"}
     )
@@ -83,7 +84,7 @@ def enrol(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "qr": segno.make(device.config_url, error="m").svg_data_uri(scale=5, border=2),
-        "secret": base64.b32encode(device.bin_key).decode(),
+        "secret": " ".join(textwrap.wrap(base64.b32encode(device.bin_key).decode(), 4)),  # groups of 4 to type
         "next": _next_url(request),
     }
     return render(request, "review/otp_enrol.html", context)

@@ -27,7 +27,7 @@ from appeals.models import (
 )
 from portal.audit.actors import Actor
 from portal.audit.services import audit_record
-from portal.notifications.models import Channel
+from portal.notifications.models import Channel, Notification
 from portal.notifications.services import notification_queue
 from portal.privacy import mask_email
 from portal.rules import RuleViolation
@@ -284,6 +284,9 @@ def appeal_request_info(
         data={"message": message.pk, "reply_by": reply_by},
     )
     _tell_appellant(appeal, "info_requested", {"reply_by": reply_by})
+    from appeals.notices import reply_reminder_schedule  # beside the suspension notice, in appeals/notices.py
+
+    reply_reminder_schedule(message=message)
     return message
 
 
@@ -384,7 +387,8 @@ def appeal_decide(
             data={"decision": decision.pk, "outcome": outcome},
         )
         for senior in _possible_approvers(appeal, proposer=by):
-            _tell_staff(appeal, senior, "approval_waiting")
+            if not _recently_told(senior, "approval_waiting"):
+                _tell_staff(appeal, senior, "approval_waiting")
         return decision
     _finalise(appeal, decision)
     audit_record(
@@ -614,6 +618,16 @@ def _possible_approvers(appeal: Appeal, *, proposer: User) -> list[User]:
     """Active seniors other than the proposer and the original decider: the people the four-eyes rule allows."""
     seniors = User.objects.filter(is_active=True, groups__name=Role.SENIOR_REVIEWER).exclude(pk=proposer.pk)
     return list(seniors.exclude(pk=_matched(appeal).original_decider_id or 0))
+
+
+# A wave reversed in bulk makes hundreds of proposals at once: a senior hears of them once per window, then works
+# the Approvals page, rather than receiving one email per case.
+STAFF_REMINDER_WINDOW = timedelta(minutes=15)
+
+
+def _recently_told(user: User, template: str) -> bool:
+    since = timezone.now() - STAFF_REMINDER_WINDOW
+    return Notification.objects.filter(recipient_user=user, template=template, created_at__gte=since).exists()
 
 
 def _tell_appellant(appeal: Appeal, template: str, extra: dict[str, Any] | None = None) -> None:

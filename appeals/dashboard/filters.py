@@ -16,16 +16,22 @@ DUE_SOON = timedelta(days=2)
 
 class AppealFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=AppealStatus.choices, label=_("Status"))
-    category = django_filters.ChoiceFilter(field_name="suspension__category", choices=Category.choices)
-    ground = django_filters.ChoiceFilter(field_name="suspension__decision_ground", choices=DecisionGround.choices)
-    automated_detection = django_filters.BooleanFilter(field_name="suspension__automated_detection")
-    automated_decision = django_filters.ChoiceFilter(
-        field_name="suspension__automated_decision", choices=AutomatedDecision.choices
+    category = django_filters.ChoiceFilter(
+        field_name="suspension__category", choices=Category.choices, label=_("Category")
     )
-    wave = django_filters.ModelChoiceFilter(field_name="suspension__wave", queryset=Wave.objects.all())
+    ground = django_filters.ChoiceFilter(
+        field_name="suspension__decision_ground", choices=DecisionGround.choices, label=_("Ground")
+    )
+    automated_detection = django_filters.BooleanFilter(
+        field_name="suspension__automated_detection", label=_("Found by automated means")
+    )
+    automated_decision = django_filters.ChoiceFilter(
+        field_name="suspension__automated_decision", choices=AutomatedDecision.choices, label=_("Automated decision")
+    )
+    wave = django_filters.ModelChoiceFilter(field_name="suspension__wave", queryset=Wave.objects.all(), label=_("Wave"))
     rule = django_filters.CharFilter(field_name="suspension__detection_rule", label=_("Detection rule"))
-    identity_verified = django_filters.BooleanFilter()
-    language = django_filters.ChoiceFilter(choices=settings.LANGUAGES)
+    identity_verified = django_filters.BooleanFilter(label=_("Identity verified"))
+    language = django_filters.ChoiceFilter(choices=settings.LANGUAGES, label=_("Language"))
     due = django_filters.ChoiceFilter(
         method="filter_due", choices=[("soon", _("Due within 2 days")), ("overdue", _("Overdue"))], label=_("Due")
     )

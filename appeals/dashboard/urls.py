@@ -1,6 +1,6 @@
 from django.urls import path
 
-from appeals.dashboard import views
+from appeals.dashboard import bulk_views, stats_views, views
 
 app_name = "review"
 
@@ -8,6 +8,8 @@ urlpatterns = [
     path("", views.queue, name="queue"),
     path("next/", views.take_next, name="take_next"),
     path("approvals/", views.approvals, name="approvals"),
+    path("bulk/", bulk_views.bulk, name="bulk"),
+    path("stats/", stats_views.stats, name="stats"),
     path("appeals/<str:reference>/", views.case, name="case"),
     path("appeals/<str:reference>/claim/", views.claim, name="claim"),
     path("appeals/<str:reference>/release/", views.release, name="release"),

@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 from datetime import datetime, time
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
@@ -10,10 +11,11 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpRe
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import User
 from accounts.staff_access import staff_required
+from appeals.dashboard.bulk_views import BulkApproveForm, bulk_approve
 from appeals.dashboard.filters import DUE_SOON, AppealFilter
 from appeals.dashboard.forms import DecideForm, NoteForm, ReasonForm, RequestInfoForm, SendBackForm
 from appeals.models import OPEN_STATUSES, Appeal, Decision, Outcome, ReasonTemplate, Suspension
@@ -34,6 +36,15 @@ from portal.audit.models import AuditEvent
 from portal.rules import RuleViolation
 
 PAGE_SIZE = 50
+# Several forms share one page: each gets its own id prefix so every label points at its own field.
+FORMS: dict[str, Callable[..., Any]] = {
+    "decide_form": partial(DecideForm, auto_id="decide_%s"),
+    "info_form": partial(RequestInfoForm, auto_id="ask_%s"),
+    "note_form": partial(NoteForm, auto_id="note_%s"),
+    "escalate_form": partial(ReasonForm, auto_id="escalate_%s"),
+    "verify_form": partial(ReasonForm, auto_id="verify_%s"),
+    "send_back_form": partial(SendBackForm, auto_id="sendback_%s"),
+}
 
 
 def _user(request: HttpRequest) -> User:
@@ -103,24 +114,30 @@ def take_next(request: HttpRequest) -> HttpResponse:
     return redirect("review:case", reference=appeal.reference)
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 @staff_required("appeals.approve_decision")
 def approvals(request: HttpRequest) -> HttpResponse:
+    approve_form = BulkApproveForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and (done := bulk_approve(request, approve_form)) is not None:
+        return done
     waiting = (
         Decision.objects.filter(state=Decision.State.PROPOSED)
         .select_related("appeal__suspension", "decided_by")
         .order_by("created_at")[:200]
     )
-    return render(request, "review/approvals.html", {"waiting": waiting})
+    status = 400 if approve_form.errors else 200
+    return render(request, "review/approvals.html", {"waiting": waiting, "approve_form": approve_form}, status=status)
 
 
 # --- the case ------------------------------------------------------------------------------------------------------
 
 
 def _appeal(reference: str) -> Appeal:
+    """Matched appeals only: one nobody could tie to a suspension has no case to review yet."""
     return get_object_or_404(
         Appeal.objects.select_related("suspension__wave", "suspension__original_decider", "assigned_to"),
         reference=reference,
+        suspension__isnull=False,
     )
 
 
@@ -135,14 +152,11 @@ def _case_page(request: HttpRequest, appeal: Appeal, status: int = 200, **forms:
     assert suspension is not None  # the queue and the case show matched appeals only
     template_id = _int(request.GET.get("template"), 0)
     chosen = ReasonTemplate.objects.filter(pk=template_id, active=True).first()
-    forms.setdefault(
-        "decide_form", DecideForm(initial={"version": appeal.version, "reasons": chosen.body if chosen else ""})
-    )
-    forms.setdefault("info_form", RequestInfoForm(initial={"version": appeal.version}))
-    forms.setdefault("note_form", NoteForm())
-    forms.setdefault("escalate_form", ReasonForm())
-    forms.setdefault("verify_form", ReasonForm())
-    forms.setdefault("send_back_form", SendBackForm())
+    reasons = chosen.body if chosen else ""
+    forms.setdefault("decide_form", FORMS["decide_form"](initial={"version": appeal.version, "reasons": reasons}))
+    forms.setdefault("info_form", FORMS["info_form"](initial={"version": appeal.version}))
+    for name, build in FORMS.items():
+        forms.setdefault(name, build())
     context = {
         "appeal": appeal,
         "suspension": suspension,
@@ -197,17 +211,24 @@ def evidence(request: HttpRequest, reference: str, pk: int) -> HttpResponseBase:
 
 
 def _act(
-    request: HttpRequest, appeal: Appeal, form_name: str, form: Any, action: Callable[[Any], object], done: str
+    request: HttpRequest,
+    appeal: Appeal,
+    form_name: str,
+    action: Callable[[Any], object],
+    done: str | Callable[[Any], str],
 ) -> HttpResponse:
     """Run an action if its form is valid; otherwise, or if a rule refuses it, show the case again with what was
     typed and the reason, and change nothing."""
+    form = FORMS[form_name](request.POST)
     if form.is_valid():
         try:
-            action(form.cleaned_data)
+            result = action(form.cleaned_data)
         except RuleViolation as refusal:
+            # Beside the form, and summarised at the top: in the appeal's new state that form may not be shown.
             form.add_error(None, refusal.message)
+            messages.error(request, refusal.message)
         else:
-            messages.success(request, done)
+            messages.success(request, done(result) if callable(done) else done)
             return redirect("review:case", reference=appeal.reference)
     return _case_page(request, appeal, status=400, **{form_name: form})
 
@@ -259,7 +280,6 @@ def request_info(request: HttpRequest, reference: str) -> HttpResponse:
         request,
         appeal,
         "info_form",
-        RequestInfoForm(request.POST),
         act,
         _("Sent. The clock is paused until the appellant answers."),
     )
@@ -275,7 +295,7 @@ def message(request: HttpRequest, reference: str) -> HttpResponse:
             appeal=appeal, body=data["body"], internal=data["internal"], **_service_kwargs(request)
         )
 
-    return _act(request, appeal, "note_form", NoteForm(request.POST), act, _("Saved."))
+    return _act(request, appeal, "note_form", act, _("Saved."))
 
 
 @require_POST
@@ -285,7 +305,7 @@ def decide(request: HttpRequest, reference: str) -> HttpResponse:
 
     def act(data: dict[str, Any]) -> object:
         end = data["new_end_date"]
-        decision = appeal_decide(
+        return appeal_decide(
             appeal=appeal,
             outcome=Outcome(data["outcome"]),
             reasons=data["reasons"],
@@ -294,11 +314,13 @@ def decide(request: HttpRequest, reference: str) -> HttpResponse:
             expected_version=data["version"],
             **_service_kwargs(request),
         )
-        if decision.state == Decision.State.PROPOSED:
-            messages.info(request, _("This reversal is in a sensitive category: it waits for a senior reviewer."))
-        return decision
 
-    return _act(request, appeal, "decide_form", DecideForm(request.POST), act, _("Decision recorded."))
+    def done(decision: Decision) -> str:
+        if decision.state == Decision.State.PROPOSED:
+            return _("Proposed. This reversal is in a sensitive category: it waits for a second senior reviewer.")
+        return _("Decision recorded. The appellant is told now.")
+
+    return _act(request, appeal, "decide_form", act, done)
 
 
 @require_POST
@@ -310,7 +332,11 @@ def escalate(request: HttpRequest, reference: str) -> HttpResponse:
         return appeal_escalate(appeal=appeal, note=data["note"], **_service_kwargs(request))
 
     return _act(
-        request, appeal, "escalate_form", ReasonForm(request.POST), act, _("Escalated to the senior reviewers.")
+        request,
+        appeal,
+        "escalate_form",
+        act,
+        _("Escalated to the senior reviewers."),
     )
 
 
@@ -322,7 +348,7 @@ def verify_identity(request: HttpRequest, reference: str) -> HttpResponse:
     def act(data: dict[str, Any]) -> object:
         return appeal_verify_identity(appeal=appeal, note=data["note"], **_service_kwargs(request))
 
-    return _act(request, appeal, "verify_form", ReasonForm(request.POST), act, _("Identity marked as verified."))
+    return _act(request, appeal, "verify_form", act, _("Identity marked as verified."))
 
 
 @require_POST
@@ -347,4 +373,4 @@ def send_back(request: HttpRequest, pk: int) -> HttpResponse:
     def act(data: dict[str, Any]) -> object:
         return decision_send_back(decision=decision, comment=data["comment"], **_service_kwargs(request))
 
-    return _act(request, appeal, "send_back_form", SendBackForm(request.POST), act, _("Sent back to the reviewer."))
+    return _act(request, appeal, "send_back_form", act, _("Sent back to the reviewer."))

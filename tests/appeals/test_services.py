@@ -481,3 +481,12 @@ def test_a_claim_with_recent_work_is_kept_and_checked_again_later(alice_appeal: 
         again = appeal_release_if_idle(appeal_id=alice_appeal.pk)
     assert again == note.created_at + timedelta(hours=6)
     assert Appeal.objects.get(pk=alice_appeal.pk).assigned_to == rita
+
+
+def test_a_senior_hears_of_many_proposals_once_per_window_not_once_per_case(db, rita, sam) -> None:
+    for _ in range(3):
+        appeal_decide(appeal=sensitive_appeal(), by=rita, outcome=Outcome.OVERTURNED, reasons="Journalism.")
+    assert Notification.objects.filter(template="approval_waiting", recipient_user=sam).count() == 1
+    Notification.objects.filter(template="approval_waiting").update(created_at=timezone.now() - timedelta(minutes=16))
+    appeal_decide(appeal=sensitive_appeal(), by=rita, outcome=Outcome.OVERTURNED, reasons="Journalism.")
+    assert Notification.objects.filter(template="approval_waiting", recipient_user=sam).count() == 2

@@ -131,31 +131,47 @@ def page(new_context: Callable[..., BrowserContext]) -> Page:
     return new_context().new_page()
 
 
+def _save_screenshot(page: Page, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=path, full_page=True)
+    return path
+
+
 @pytest.fixture
 def screenshot(page: Page) -> Callable[[str], Path]:
     """Save a full-page screenshot of what the browser shows now to test-artifacts/screenshots/<name>.png."""
 
     def save(name: str) -> Path:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        path = SCREENSHOTS / f"{name}.png"
-        page.screenshot(path=path, full_page=True)
+        return _save_screenshot(page, name)
+
+    return save
+
+
+@pytest.fixture
+def readme_screenshot_of() -> Callable[[Page, str], Path]:
+    """`readme_screenshot` for any page, such as one in a second browser context (a senior reviewer's, say). Open
+    that context with viewport=README_VIEWPORT so the page is laid out at that size from the start."""
+
+    def save(page: Page, name: str) -> Path:
+        page.set_viewport_size(README_VIEWPORT)
+        path = _save_screenshot(page, name)
+        if os.environ.get("UPDATE_SCREENSHOTS") == "1":
+            DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, DOCS_SCREENSHOTS / path.name)
         return path
 
     return save
 
 
 @pytest.fixture
-def readme_screenshot(page: Page, screenshot: Callable[[str], Path]) -> Callable[[str], Path]:
+def readme_screenshot(page: Page, readme_screenshot_of: Callable[[Page, str], Path]) -> Callable[[str], Path]:
     """Like `screenshot`, at the README's 1000x800 viewport. With UPDATE_SCREENSHOTS=1 (`make screenshots`) it also
     copies the picture into docs/screenshots/; a plain test run leaves the committed pictures alone."""
     page.set_viewport_size(README_VIEWPORT)
 
     def save(name: str) -> Path:
-        path = screenshot(name)
-        if os.environ.get("UPDATE_SCREENSHOTS") == "1":
-            DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, DOCS_SCREENSHOTS / path.name)
-        return path
+        return readme_screenshot_of(page, name)
 
     return save
 
