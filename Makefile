@@ -20,6 +20,7 @@ run: export DEBUG = 1
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
+	$(PY) manage.py notifications_sweep
 	@echo "Recourse on http://127.0.0.1:8000 (worker running beside it; Ctrl-C stops both)"
 	$(PY) manage.py db_worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \

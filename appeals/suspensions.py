@@ -86,6 +86,30 @@ def notice_record(
     return notice
 
 
+@transaction.atomic
+def notice_update_status(
+    *, actor: Actor, notice: Notice, status: NoticeStatus, status_at: datetime | None = None, detail: str = ""
+) -> Notice:
+    """A later report on one notice: it was delivered, or it bounced. Whether any notice reached the person moves
+    their appeal window, so that is worked out again; a bounce of the only delivered notice makes them never
+    informed."""
+    suspension = Suspension.objects.select_for_update().get(pk=notice.suspension_id)
+    notice = Notice.objects.get(pk=notice.pk)  # as it is now, under the suspension's lock
+    previous = notice.status
+    notice.status = status
+    notice.status_at = status_at or timezone.now()
+    notice.detail = detail[:500] or notice.detail
+    notice.save(update_fields=["status", "status_at", "detail"])
+    _refresh_informed(suspension)
+    audit_record(
+        actor=actor,
+        action="notice.status_changed",
+        target=suspension,
+        data={"notice": notice.pk, "from": previous, "to": status, "informed": not suspension.never_informed},
+    )
+    return notice
+
+
 def _refresh_informed(suspension: Suspension) -> None:
     first_delivery = suspension.notices.filter(status=NoticeStatus.DELIVERED).aggregate(first=Min("status_at"))
     if suspension.informed_at != first_delivery["first"]:

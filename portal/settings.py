@@ -100,6 +100,7 @@ AXES_FAILURE_LIMIT = env_int("STAFF_LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("STAFF_LOCKOUT_MINUTES", 15, minimum=1))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_FORM_FIELD = "username"  # the sign-in form's field (Django's AuthenticationForm), not USERNAME_FIELD
 AXES_LOCKOUT_TEMPLATE = "review/locked_out.html"
 OTP_TOTP_ISSUER = "Recourse"
 # A reviewer's claim returns to the queue after this long without any change to the appeal.
@@ -156,6 +157,26 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Recourse <appeals@recourse.i
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# Outbox delivery. A failed send waits NOTIFICATION_RETRY_BASE_SECONDS, then twice that, and so on (capped), and is
+# given up as failed after NOTIFICATION_MAX_ATTEMPTS tries.
+NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 6, minimum=1)
+NOTIFICATION_RETRY_BASE_SECONDS = env_int("NOTIFICATION_RETRY_BASE_SECONDS", 60, minimum=1)
+# What else must follow a message's delivery status, by template: the dotted path of a function that takes the
+# Notification, called in the same transaction as each change of its status.
+NOTIFICATION_STATUS_HOOKS = {"suspension_notice": "appeals.notices.notice_follow_notification"}
+# Delivery and bounce reports from the mail provider, posted to /notifications/events/<provider>/ and checked by
+# django-anymail. Every provider must send NOTIFICATION_EVENTS_SECRET as basic auth ("user:password", written into
+# the webhook URL given to the provider); Mailgun also signs its reports with MAILGUN_WEBHOOK_SIGNING_KEY. With no
+# secret set, reports are refused. Unset keys are left out, not set empty, so nothing can be signed with an empty key.
+ANYMAIL = {
+    name: value
+    for name, value in {
+        "WEBHOOK_SECRET": env_str("NOTIFICATION_EVENTS_SECRET", ""),
+        "MAILGUN_WEBHOOK_SIGNING_KEY": env_str("MAILGUN_WEBHOOK_SIGNING_KEY", ""),
+    }.items()
+    if value
+}
 
 # Content Security Policy: no inline script or style anywhere.
 SECURE_CSP = {

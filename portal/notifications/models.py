@@ -54,6 +54,8 @@ class Notification(models.Model):
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="notification_due_idx"),
             models.Index(fields=["related_type", "related_id", "created_at"], name="notification_related_idx"),
+            # Provider reports (delivered, bounced) name the message by the provider's id.
+            models.Index(fields=["provider_message_id"], name="notification_provider_id_idx"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -19,7 +19,7 @@ HANDLE = "jo_example"
 SELECTOR = "Xb3k9_Qp-L2mN8vR4tYw1zAe"
 REPLY_BY = datetime(2031, 6, 1, 12, 0, tzinfo=UTC)
 
-# The exact contexts the services queue (accounts/appellant_access.py, appeals/services.py).
+# The exact contexts the services queue (accounts/appellant_access.py, appeals/services.py, appeals/notices.py).
 CONTEXTS: dict[str, dict[str, Any]] = {
     "sign_in_link": {"selector": SELECTOR, "handle": HANDLE, "minutes": 30},
     "verify_contact": {"selector": SELECTOR, "handle": HANDLE, "minutes": 30},
@@ -32,6 +32,8 @@ CONTEXTS: dict[str, dict[str, Any]] = {
     "appellant_replied": {"reference": REFERENCE},
     "approval_waiting": {"reference": REFERENCE},
     "decision_sent_back": {"reference": REFERENCE},
+    "reply_reminder": {"reference": REFERENCE, "handle": HANDLE, "reply_by": REPLY_BY, "question": 7},
+    "suspension_notice": {"handle": HANDLE},
 }
 WITH_HANDLE = [name for name, context in CONTEXTS.items() if "handle" in context]
 WITH_LINK = ["sign_in_link", "verify_contact"]
@@ -73,7 +75,9 @@ def test_each_notification_renders_a_one_line_subject_text_and_html(template: st
         assert "{{" not in part and "{%" not in part and "%}" not in part and "}}" not in part
 
 
-@pytest.mark.parametrize("template", ["appeal_received", "appeal_withdrawn", "info_requested", "appeal_decided"])
+@pytest.mark.parametrize(
+    "template", ["appeal_received", "appeal_withdrawn", "info_requested", "appeal_decided", "reply_reminder"]
+)
 def test_subjects_name_the_reference(template: str) -> None:
     assert REFERENCE in rendered(template).subject
 
