@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -28,7 +29,7 @@ from appeals.models import (
 from portal.audit.actors import Actor
 from portal.audit.services import audit_record
 from portal.notifications.models import Channel, Notification
-from portal.notifications.services import notification_queue
+from portal.notifications.services import notification_queue, notification_resend
 from portal.privacy import mask_email
 from portal.rules import RuleViolation
 
@@ -433,6 +434,32 @@ def decision_send_back(*, decision: Decision, by: User, comment: str, ip: str | 
     )
     _tell_staff(appeal, decision.decided_by, "decision_sent_back")
     return decision
+
+
+@transaction.atomic
+def appeal_notification_resend(
+    *, appeal: Appeal, notification: Notification, by: User, to_contact: bool, ip: str | None = None
+) -> Notification:
+    """Send a message about this case again: to the same address, or to the appellant's verified contact address
+    ("I never received the email"). Only messages addressed to the appellant, never staff mail."""
+    appeal = _lock(appeal)
+    _check_can_work(appeal, by)
+    if notification.recipient_user_id is not None or not _is_about_case(notification, appeal):
+        raise RuleViolation(_("That message is not one sent to this appellant."), code="not_case")
+    to = ""
+    if to_contact:
+        if not appeal.identity_verified:
+            raise RuleViolation(_("Verify the appellant's identity before writing to their new address."), code="perm")
+        to = appeal.contact_email
+    return notification_resend(notification=notification, actor=Actor.staff(by, ip), to=to)
+
+
+def _is_about_case(notification: Notification, appeal: Appeal) -> bool:
+    about_appeal = notification.related_type == ContentType.objects.get_for_model(Appeal)
+    about_case = notification.related_type == ContentType.objects.get_for_model(Suspension)
+    return (about_appeal and notification.related_id == appeal.pk) or (
+        about_case and notification.related_id == appeal.suspension_id
+    )
 
 
 # --- rules and helpers -------------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ urlpatterns = [
     path("appeals/<str:reference>/escalate/", views.escalate, name="escalate"),
     path("appeals/<str:reference>/verify-identity/", views.verify_identity, name="verify_identity"),
     path("appeals/<str:reference>/evidence/<int:pk>/", views.evidence, name="evidence"),
+    path("appeals/<str:reference>/messages-sent/<int:pk>/resend/", views.resend, name="resend"),
     path("decisions/<int:pk>/approve/", views.approve, name="approve"),
     path("decisions/<int:pk>/send-back/", views.send_back, name="send_back"),
 ]

@@ -6,6 +6,7 @@ from functools import partial
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -25,6 +26,7 @@ from appeals.services import (
     appeal_decide,
     appeal_escalate,
     appeal_message_post,
+    appeal_notification_resend,
     appeal_release,
     appeal_request_info,
     appeal_verify_identity,
@@ -33,6 +35,7 @@ from appeals.services import (
 )
 from portal.audit.actors import request_ip
 from portal.audit.models import AuditEvent
+from portal.notifications.models import Notification
 from portal.rules import RuleViolation
 
 PAGE_SIZE = 50
@@ -166,12 +169,22 @@ def _case_page(request: HttpRequest, appeal: Appeal, status: int = 200, **forms:
         "notices": suspension.notices.all(),
         "decisions": appeal.decisions.select_related("decided_by", "approved_by"),
         "trail": _trail(appeal, suspension),
+        "sent": _sent_about(appeal, suspension),
         "same_handle": Suspension.objects.for_handle(suspension.handle).exclude(pk=suspension.pk)[:20],
         "same_wave": _same_wave(appeal, suspension),
         "reason_templates": ReasonTemplate.objects.filter(active=True),
         **forms,
     }
     return render(request, "review/case.html", context, status=status)
+
+
+def _sent_about(appeal: Appeal, suspension: Suspension) -> list[Notification]:
+    """Every message sent about this appeal or its suspension, newest first: "I never received the email" is a
+    question this list answers."""
+    about = Q(related_type=ContentType.objects.get_for_model(Appeal), related_id=appeal.pk) | Q(
+        related_type=ContentType.objects.get_for_model(Suspension), related_id=suspension.pk
+    )
+    return list(Notification.objects.filter(about).order_by("-created_at", "-id")[:50])
 
 
 def _trail(appeal: Appeal, suspension: Suspension) -> list[AuditEvent]:
@@ -349,6 +362,25 @@ def verify_identity(request: HttpRequest, reference: str) -> HttpResponse:
         return appeal_verify_identity(appeal=appeal, note=data["note"], **_service_kwargs(request))
 
     return _act(request, appeal, "verify_form", act, _("Identity marked as verified."))
+
+
+@require_POST
+@staff_required()
+def resend(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
+    appeal = _appeal(reference)
+    notification = get_object_or_404(Notification, pk=pk)
+    try:
+        appeal_notification_resend(
+            appeal=appeal,
+            notification=notification,
+            to_contact=request.POST.get("to") == "contact",
+            **_service_kwargs(request),
+        )
+    except RuleViolation as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(request, _("Sent again."))
+    return redirect("review:case", reference=reference)
 
 
 @require_POST

@@ -20,6 +20,7 @@ from accounts.models import User
 from appeals.choices import Category
 from appeals.models import Appeal, Decision, Evidence, Outcome
 from appeals.services import appeal_decide
+from portal.notifications.models import Notification
 from tests.appeals.test_appellant_pages import sign_in
 from tests.conftest import staff_client, totp_device
 from tests.factories import make_appeal, make_suspension
@@ -76,6 +77,7 @@ class World:
     case: Appeal
     evidence: Evidence
     proposal: Decision
+    sent: Notification
 
     def arguments(self, target: str) -> dict[str, object]:
         by_target: dict[str, dict[str, object]] = {
@@ -83,6 +85,7 @@ class World:
             "case": {"reference": self.case.reference},
             "evidence": {"reference": self.case.reference, "pk": self.evidence.pk},
             "decision": {"pk": self.proposal.pk},
+            "sent": {"reference": self.case.reference, "pk": self.sent.pk},
         }
         return by_target[target]
 
@@ -94,7 +97,8 @@ def build_world(proposer: User) -> World:
         appeal=sensitive, by=proposer, outcome=Outcome.OVERTURNED, reasons="Reporting, not support."
     )
     evidence = case.evidence.get()
-    return World(case=case, evidence=evidence, proposal=proposal)
+    sent = Notification.objects.get(template="appeal_received", related_id=case.pk)
+    return World(case=case, evidence=evidence, proposal=proposal, sent=sent)
 
 
 @dataclass(frozen=True)
@@ -129,6 +133,7 @@ RULES: dict[str, Rule] = {
     "escalate": Rule(REVIEW, "case", POST_FORM),
     "verify_identity": Rule(REVIEW, "case", POST_FORM),
     "evidence": Rule(REVIEW, "evidence"),
+    "resend": Rule(REVIEW, "sent", POST_REDIRECT),
     "approve": Rule(APPROVE, "decision", POST_REDIRECT),
     "send_back": Rule(APPROVE, "decision", POST_FORM),
 }
