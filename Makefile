@@ -44,3 +44,11 @@ lint: install
 # Refresh the README's pictures of each page from the browser tests.
 screenshots: install
 	$(TEST_ENV) UPDATE_SCREENSHOTS=1 DATABASE_URL= $(PY) -m pytest tests/browser -q
+
+# Outbox delivery through a local SMTP server: messages per second, and a check that each of 10,000 messages arrives
+# exactly once. Needs PostgreSQL; creates and migrates the database below if it is missing. Options in BENCH_ARGS
+# (for example BENCH_ARGS="--workers 2").
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/recourse_bench
+.PHONY: bench
+bench: install
+	SECRET_KEY=insecure-bench-only-key DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/notifications_smtp.py --messages 10000 $(BENCH_ARGS)
