@@ -169,7 +169,9 @@ def test_reviewer_and_senior_decide_an_appeal_the_appellant_reads(
     expect(heading(page, f"{appeal.reference} · @{HANDLE}")).to_be_visible()
     expect(case_status(page)).to_have_text("In review")
     expect(page.locator(".case-status")).to_contain_text("held by Rita")
-    expect(page.locator(".flag")).to_have_text(["Sensitive category: reversals need a second senior reviewer"])
+    expect(page.locator(".case-flags .flag")).to_have_text(
+        ["Sensitive category: reversals need a second senior reviewer"]
+    )
     statement = page.locator("section", has=page.get_by_role("heading", name="The appellant's statement"))
     expect(statement.locator("blockquote")).to_have_text(STATEMENT)
     expect(page.locator("details", has_text="Statement of reasons")).to_have_attribute("open", "")
