@@ -436,6 +436,10 @@ def decision_send_back(*, decision: Decision, by: User, comment: str, ip: str | 
     return decision
 
 
+# A copy of these would carry a link that has been used or has expired.
+SINGLE_USE_LINKS = {"sign_in_link", "verify_contact"}
+
+
 @transaction.atomic
 def appeal_notification_resend(
     *, appeal: Appeal, notification: Notification, by: User, to_contact: bool, ip: str | None = None
@@ -446,6 +450,8 @@ def appeal_notification_resend(
     _check_can_work(appeal, by)
     if notification.recipient_user_id is not None or not _is_about_case(notification, appeal):
         raise RuleViolation(_("That message is not one sent to this appellant."), code="not_case")
+    if notification.template in SINGLE_USE_LINKS:
+        raise RuleViolation(_("Sign-in links work once; the appellant can ask for a new one."), code="single_use")
     to = ""
     if to_contact:
         if not appeal.identity_verified:

@@ -21,6 +21,7 @@ from appeals.dashboard.filters import DUE_SOON, AppealFilter
 from appeals.dashboard.forms import DecideForm, NoteForm, ReasonForm, RequestInfoForm, SendBackForm
 from appeals.models import OPEN_STATUSES, Appeal, Decision, Outcome, ReasonTemplate, Suspension
 from appeals.services import (
+    SINGLE_USE_LINKS,
     appeal_claim,
     appeal_claim_next,
     appeal_decide,
@@ -178,13 +179,14 @@ def _case_page(request: HttpRequest, appeal: Appeal, status: int = 200, **forms:
     return render(request, "review/case.html", context, status=status)
 
 
-def _sent_about(appeal: Appeal, suspension: Suspension) -> list[Notification]:
-    """Every message sent about this appeal or its suspension, newest first: "I never received the email" is a
-    question this list answers."""
+def _sent_about(appeal: Appeal, suspension: Suspension) -> list[tuple[Notification, bool]]:
+    """Every message sent about this appeal or its suspension, newest first, with whether it may be sent again:
+    "I never received the email" is a question this list answers."""
     about = Q(related_type=ContentType.objects.get_for_model(Appeal), related_id=appeal.pk) | Q(
         related_type=ContentType.objects.get_for_model(Suspension), related_id=suspension.pk
     )
-    return list(Notification.objects.filter(about).order_by("-created_at", "-id")[:50])
+    sent = Notification.objects.filter(about).order_by("-created_at", "-id")[:50]
+    return [(item, item.recipient_user_id is None and item.template not in SINGLE_USE_LINKS) for item in sent]
 
 
 def _trail(appeal: Appeal, suspension: Suspension) -> list[AuditEvent]:

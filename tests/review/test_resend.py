@@ -3,6 +3,7 @@
 import pytest
 from django.test import Client
 
+from accounts.appellant_access import sign_in_link_request
 from accounts.models import User
 from appeals.models import Appeal
 from appeals.services import appeal_verify_identity
@@ -65,4 +66,12 @@ def test_staff_mail_and_other_cases_messages_cannot_be_resent_from_a_case(rita: 
         related_id=appeal.pk,
     )
     resend(client, appeal, staff_mail)
+    assert not AuditEvent.objects.filter(action="notification.resent").exists()
+
+
+def test_a_used_sign_in_link_is_never_sent_again(rita: User, alice_appeal: Appeal) -> None:
+    sign_in_link_request(handle="alice", email="alice@example.org", language="en", ip=None)
+    link = Notification.objects.get(template="sign_in_link")
+    resend(staff_client(rita), alice_appeal, link)
+    assert Notification.objects.filter(template="sign_in_link").count() == 1
     assert not AuditEvent.objects.filter(action="notification.resent").exists()
