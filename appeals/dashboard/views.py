@@ -248,6 +248,18 @@ def _act(
     return _case_page(request, appeal, status=400, **{form_name: form})
 
 
+def _attempt(request: HttpRequest, call: Callable[[], object], done: str = "") -> bool:
+    """Run an action that has no form: say that it worked, or why the rules refused it."""
+    try:
+        call()
+    except RuleViolation as refusal:
+        messages.error(request, refusal.message)
+        return False
+    if done:
+        messages.success(request, done)
+    return True
+
+
 def _service_kwargs(request: HttpRequest) -> dict[str, Any]:
     return {"by": _user(request), "ip": request_ip(request)}
 
@@ -256,10 +268,7 @@ def _service_kwargs(request: HttpRequest) -> dict[str, Any]:
 @staff_required()
 def claim(request: HttpRequest, reference: str) -> HttpResponse:
     appeal = _appeal(reference)
-    try:
-        appeal_claim(appeal=appeal, **_service_kwargs(request))
-    except RuleViolation as refusal:
-        messages.error(request, refusal.message)
+    _attempt(request, lambda: appeal_claim(appeal=appeal, **_service_kwargs(request)))
     return redirect("review:case", reference=reference)
 
 
@@ -267,13 +276,12 @@ def claim(request: HttpRequest, reference: str) -> HttpResponse:
 @staff_required()
 def release(request: HttpRequest, reference: str) -> HttpResponse:
     appeal = _appeal(reference)
-    try:
-        appeal_release(appeal=appeal, **_service_kwargs(request))
-    except RuleViolation as refusal:
-        messages.error(request, refusal.message)
-        return redirect("review:case", reference=reference)
-    messages.success(request, _("Released: it is back in the queue."))
-    return redirect("review:queue")
+    released = _attempt(
+        request,
+        lambda: appeal_release(appeal=appeal, **_service_kwargs(request)),
+        _("Released: it is back in the queue."),
+    )
+    return redirect("review:queue") if released else redirect("review:case", reference=reference)
 
 
 @require_POST
@@ -371,17 +379,14 @@ def verify_identity(request: HttpRequest, reference: str) -> HttpResponse:
 def resend(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
     appeal = _appeal(reference)
     notification = get_object_or_404(Notification, pk=pk)
-    try:
-        appeal_notification_resend(
-            appeal=appeal,
-            notification=notification,
-            to_contact=request.POST.get("to") == "contact",
-            **_service_kwargs(request),
-        )
-    except RuleViolation as refusal:
-        messages.error(request, refusal.message)
-    else:
-        messages.success(request, _("Sent again."))
+    to_contact = request.POST.get("to") == "contact"
+    _attempt(
+        request,
+        lambda: appeal_notification_resend(
+            appeal=appeal, notification=notification, to_contact=to_contact, **_service_kwargs(request)
+        ),
+        _("Sent again."),
+    )
     return redirect("review:case", reference=reference)
 
 
@@ -389,12 +394,11 @@ def resend(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
 @staff_required("appeals.approve_decision")
 def approve(request: HttpRequest, pk: int) -> HttpResponse:
     decision = get_object_or_404(Decision, pk=pk)
-    try:
-        decision_approve(decision=decision, **_service_kwargs(request))
-    except RuleViolation as refusal:
-        messages.error(request, refusal.message)
-    else:
-        messages.success(request, _("Approved. The appellant and the platform are told now."))
+    _attempt(
+        request,
+        lambda: decision_approve(decision=decision, **_service_kwargs(request)),
+        _("Approved. The appellant is told now."),
+    )
     return redirect("review:case", reference=decision.appeal.reference)
 
 

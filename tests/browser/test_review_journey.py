@@ -275,7 +275,7 @@ def test_reviewer_and_senior_decide_an_appeal_the_appellant_reads(
     expect(heading(senior, f"{appeal.reference} · @{HANDLE}")).to_be_visible()
     senior.locator("section.decision-box").get_by_role("button", name="Approve").click()
 
-    expect(flashed(senior)).to_have_text("Approved. The appellant and the platform are told now.")
+    expect(flashed(senior)).to_have_text("Approved. The appellant is told now.")
     expect(case_status(senior)).to_have_text("Decided")
     expect(senior.locator("section.decision-box .meta")).to_contain_text("approved by Sam")
     proposal.refresh_from_db()
