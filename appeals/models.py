@@ -205,6 +205,10 @@ class AppealReason(models.TextChoices):
     OTHER = "other", _("Another reason")
 
 
+# "Due soon" on the queue, the dashboard counters and the statistics.
+DUE_SOON = timedelta(days=2)
+
+
 class AppealQuerySet(models.QuerySet["Appeal"]):
     def open(self) -> "AppealQuerySet":
         return self.filter(status__in=OPEN_STATUSES)
@@ -219,6 +223,19 @@ class AppealQuerySet(models.QuerySet["Appeal"]):
 
     def due_before(self, moment: datetime) -> "AppealQuerySet":
         return self.filter(due_at__lt=moment)
+
+    def workload(self, now: datetime, **more: models.Count) -> dict[str, int]:
+        """Open appeals matched to a case: how many, due within DUE_SOON, overdue, and any further counts given."""
+        return (
+            self.open()
+            .filter(suspension__isnull=False)
+            .aggregate(
+                open=models.Count("pk"),
+                due_soon=models.Count("pk", filter=Q(due_at__gte=now, due_at__lt=now + DUE_SOON)),
+                overdue=models.Count("pk", filter=Q(due_at__lt=now)),
+                **more,
+            )
+        )
 
     def claimable(self) -> "AppealQuerySet":
         return self.filter(

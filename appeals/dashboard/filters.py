@@ -1,7 +1,5 @@
 """One FilterSet for the review queue, shared by the dashboard and the API."""
 
-from datetime import timedelta
-
 import django_filters
 from django.conf import settings
 from django.db.models import Q, QuerySet
@@ -9,9 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from appeals.choices import AutomatedDecision, Category, DecisionGround
-from appeals.models import OPEN_STATUSES, Appeal, AppealStatus, Wave, handle_key
-
-DUE_SOON = timedelta(days=2)
+from appeals.models import DUE_SOON, OPEN_STATUSES, Appeal, AppealStatus, Wave, handle_key
 
 
 class AppealFilter(django_filters.FilterSet):

@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 
 from django.db.models import Count, Q, QuerySet
 
-from appeals.dashboard.filters import DUE_SOON
 from appeals.models import Appeal, AppealStatus, Decision, Outcome
 
 WINDOW = timedelta(days=30)
@@ -79,16 +78,7 @@ def review_stats(*, now: datetime) -> ReviewStats:
 
 def workload(*, now: datetime) -> Workload:
     """Counted like the queue's own counters: open, matched appeals by their service-level due date."""
-    counts = (
-        Appeal.objects.open()
-        .filter(suspension__isnull=False)
-        .aggregate(
-            open=Count("pk"),
-            due_soon=Count("pk", filter=Q(due_at__gte=now, due_at__lt=now + DUE_SOON)),
-            overdue=Count("pk", filter=Q(due_at__lt=now)),
-        )
-    )
-    return Workload(**counts)
+    return Workload(**Appeal.objects.workload(now))
 
 
 def decision_times(*, since: datetime) -> DecisionTimes:

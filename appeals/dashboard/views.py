@@ -17,9 +17,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.models import User
 from accounts.staff_access import staff_required
 from appeals.dashboard.bulk_views import BulkApproveForm, bulk_approve
-from appeals.dashboard.filters import DUE_SOON, AppealFilter
+from appeals.dashboard.filters import AppealFilter
 from appeals.dashboard.forms import DecideForm, NoteForm, ReasonForm, RequestInfoForm, SendBackForm
-from appeals.models import OPEN_STATUSES, Appeal, Decision, Outcome, ReasonTemplate, Suspension
+from appeals.models import Appeal, Decision, Outcome, ReasonTemplate, Suspension
 from appeals.services import (
     SINGLE_USE_LINKS,
     appeal_claim,
@@ -81,13 +81,10 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 
 def _queue_counts(user: User) -> dict[str, int]:
-    now = timezone.now()
-    return Appeal.objects.filter(status__in=OPEN_STATUSES, suspension__isnull=False).aggregate(
-        open=Count("pk"),
+    return Appeal.objects.workload(
+        timezone.now(),
         mine=Count("pk", filter=Q(assigned_to=user)),
         unassigned=Count("pk", filter=Q(assigned_to__isnull=True)),
-        due_soon=Count("pk", filter=Q(due_at__gte=now, due_at__lt=now + DUE_SOON)),
-        overdue=Count("pk", filter=Q(due_at__lt=now)),
     )
 
 
