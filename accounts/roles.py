@@ -37,8 +37,28 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *[f"appeals.view_{model}" for model in ("appeal", "suspension", "notice", "message", "evidence", "decision")],
         "appeals.view_wave",
         *[f"appeals.{verb}_reasontemplate" for verb in ("view", "add", "change", "delete")],
+        *[
+            f"integrations.{verb}_{model}"
+            for model in ("integration", "apikey", "webhookendpoint")
+            for verb in ("view", "add", "change")
+        ],
+        "integrations.view_webhookdelivery",
+        "integrations.replay_webhookdelivery",
+        "integrations.view_webhookattempt",
     ],
 }
+
+
+def sync_roles_migration(apps: Any, schema_editor: Any) -> None:
+    """A migration step that applies ROLE_PERMISSIONS. Permissions are normally created after all migrations ran;
+    the roles need them now, so they are created first."""
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+    sync_role_permissions(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))
 
 
 def sync_role_permissions(group_model: Any, permission_model: Any) -> None:

@@ -1,5 +1,6 @@
 """Recourse settings. Every value that differs between machines comes from the environment (see README)."""
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -33,12 +34,15 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_tasks_db",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
     "portal.audit",
     "portal.notifications",
+    "portal.integrations",
     "accounts",
     "appeals",
 ]
@@ -218,6 +222,40 @@ APPELLANT_LINK_RATE_LIMITS = {
 OUT_OF_COURT_DISPUTE_URL = env_url(
     "OUT_OF_COURT_DISPUTE_URL", "https://digital-strategy.ec.europa.eu/en/policies/dsa-out-court-dispute-settlement"
 )
+
+# The platform's REST API (/api/v1/): API keys with scopes, or a staff session for reading. Every error is JSON.
+API_RATE_LIMIT = env_str("API_RATE_LIMIT", "600/min")
+if not re.fullmatch(r"\d+/(s|sec|second|m|min|minute|h|hour|d|day)", API_RATE_LIMIT):
+    raise ImproperlyConfigured(f"API_RATE_LIMIT must look like 600/min or 20/s; got {API_RATE_LIMIT!r}.")
+API_BATCH_MAX = 1000
+API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 32 * 1024 * 1024, minimum=1024)
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "portal.integrations.api_access.ApiKeyAuthentication",
+        "portal.integrations.api_access.StaffSessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["portal.integrations.api_access.ScopedAccess"],
+    "DEFAULT_THROTTLE_CLASSES": ["portal.integrations.api_access.PerCallerThrottle"],
+    "DEFAULT_PARSER_CLASSES": ["portal.integrations.api_errors.SizeLimitedJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "portal.integrations.api_errors.api_exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Recourse API",
+    "DESCRIPTION": "The platform sends suspensions and notices, reads appeals and decisions, and registers webhooks.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
 
 LOGGING = {
     "version": 1,

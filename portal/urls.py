@@ -7,6 +7,7 @@ urlpatterns = [
     path("appeal/", include("appeals.appellant.urls")),
     path("review/", include("accounts.staff_urls")),
     path("review/", include("appeals.dashboard.urls")),
+    path("api/", include("portal.api_urls")),
     path("notifications/", include("portal.notifications.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

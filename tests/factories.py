@@ -15,6 +15,8 @@ from appeals.models import Appeal, AppealReason, NoticeStatus, Suspension
 from appeals.services import appeal_file, appeal_file_unverified
 from appeals.suspensions import notice_record, suspension_ingest
 from portal.audit.actors import Actor
+from portal.integrations.models import ApiKey, Integration
+from portal.integrations.services import api_key_issue
 
 PASSWORD = "correct horse battery staple"
 PLATFORM = Actor.system("platform")
@@ -24,6 +26,13 @@ _numbers = itertools.count(1)
 def make_staff(name: str, *roles: Role) -> User:
     user = User(email=f"{name}@recourse.test", full_name=name.title(), password=make_password(PASSWORD))
     return staff_create(actor=Actor.system("tests"), user=user, roles=roles)
+
+
+def make_api_key(*scopes: str, integration: str = "Example platform") -> tuple[ApiKey, str]:
+    """A key for the integration (made if missing) with these scopes, and the key as the integration would send it."""
+    owner, _created = Integration.objects.get_or_create(name=integration)
+    issued = api_key_issue(actor=Actor.system("tests"), integration=owner, name="tests", scopes=list(scopes))
+    return issued.key, issued.plaintext
 
 
 def make_suspension(handle: str | None = None, *, informed: bool = True, **fields: Any) -> Suspension:

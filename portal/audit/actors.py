@@ -8,6 +8,7 @@ if TYPE_CHECKING:
     from django.http import HttpRequest
 
     from accounts.models import User
+    from portal.integrations.models import ApiKey
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,11 @@ class Actor:
     def appellant(cls, *, ref: str, label: str, ip: str | None = None) -> "Actor":
         """An appellant is known by their case ("case:12") or claimed handle ("handle:jo"), never a full address."""
         return cls(ActorKind.APPELLANT, ref, label, normalize_ip(ip))
+
+    @classmethod
+    def api(cls, key: "ApiKey", ip: str | None = None) -> "Actor":
+        """An integration, known by the key it used: revoking one key leaves the others' trail apart."""
+        return cls(ActorKind.API, f"key:{key.prefix}", f"{key.integration.name}: {key.name}", normalize_ip(ip))
 
     @classmethod
     def system(cls, label: str = "system") -> "Actor":
