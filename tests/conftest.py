@@ -1,7 +1,10 @@
 from collections.abc import Iterator
 
 import pytest
+from django.apps import apps
 from django.conf import settings
+from django.contrib.auth.management import create_permissions
+from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
 from django.test import Client
 from django.utils import translation
@@ -10,7 +13,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
-from accounts.roles import Role
+from accounts.roles import Role, sync_role_permissions
 from appeals.models import Appeal, Suspension
 from tests.factories import make_appeal, make_staff, make_suspension
 
@@ -46,31 +49,43 @@ def _media_in_tmp(settings, tmp_path):
 
 
 @pytest.fixture
-def rita(db) -> User:
+def roles(db) -> None:
+    """The roles the migrations create. The flush that ends a transactional test deletes them (serialized_rollback
+    would restore them, but breaks on PostgreSQL after a plain transactional test: its flush re-creates the content
+    types under new keys, which then clash with the serialized ones), so they are made again when missing."""
+    if Group.objects.filter(name=Role.REVIEWER).exists():
+        return
+    for app_config in apps.get_app_configs():
+        create_permissions(app_config, verbosity=0)
+    sync_role_permissions(Group, Permission)
+
+
+@pytest.fixture
+def rita(roles) -> User:
     """A reviewer."""
     return make_staff("rita", Role.REVIEWER)
 
 
 @pytest.fixture
-def rex(db) -> User:
+def rex(roles) -> User:
     """Another reviewer."""
     return make_staff("rex", Role.REVIEWER)
 
 
 @pytest.fixture
-def sam(db) -> User:
+def sam(roles) -> User:
     """A senior reviewer."""
     return make_staff("sam", Role.SENIOR_REVIEWER)
 
 
 @pytest.fixture
-def sue(db) -> User:
+def sue(roles) -> User:
     """A second senior reviewer, for the four-eyes rule."""
     return make_staff("sue", Role.SENIOR_REVIEWER)
 
 
 @pytest.fixture
-def ada(db) -> User:
+def ada(roles) -> User:
     """An administrator."""
     return make_staff("ada", Role.ADMINISTRATOR)
 

@@ -13,9 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.apps import apps
-from django.contrib.auth.management import create_permissions
-from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
 from django.db import connections
 from playwright.sync_api import (
@@ -31,7 +28,6 @@ from pytest_django import Settings
 from pytest_django.live_server_helper import LiveServer
 
 from accounts.models import User
-from accounts.roles import sync_role_permissions
 from portal.notifications.models import Notification
 from portal.notifications.rendering import render_notification
 from tests.conftest import current_code, totp_device
@@ -85,15 +81,8 @@ def browser(django_db_setup: None) -> Iterator[Browser]:
 
 
 @pytest.fixture(autouse=True)
-def staff_roles(transactional_db: None) -> None:
-    """The roles the migrations create; the flush that ends each transactional test deletes them.
-
-    (serialized_rollback would restore them, but breaks on PostgreSQL after a plain transactional test: that
-    test's flush re-creates the content types under new keys, which then clash with the serialized ones.)
-    """
-    for app_config in apps.get_app_configs():
-        create_permissions(app_config, verbosity=0)
-    sync_role_permissions(Group, Permission)
+def staff_roles(transactional_db: None, roles: None) -> None:
+    """Every browser test is transactional; the roles come back after the flush that ended the one before."""
 
 
 @pytest.fixture

@@ -6,30 +6,20 @@ import threading
 from collections import Counter
 
 import pytest
-from django.apps import apps
-from django.contrib.auth.management import create_permissions
-from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
 from django.db import connection
 
 from accounts.models import User
-from accounts.roles import Role, sync_role_permissions
+from accounts.roles import Role
 from appeals.models import Appeal, AppealStatus
 from appeals.services import appeal_claim_next
 from portal.audit.models import AuditEvent
 from tests.factories import make_appeal, make_staff
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+# The reviewers made below need the roles, which an earlier transactional test's flush deleted.
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("roles")]
 
 APPEALS = 40
-
-
-@pytest.fixture(autouse=True)
-def _roles() -> None:
-    """The roles the migrations create; the flush that ends any earlier transactional test deleted them."""
-    for app_config in apps.get_app_configs():
-        create_permissions(app_config, verbosity=0)
-    sync_role_permissions(Group, Permission)
 
 
 def claim_until_empty(reviewers: list[User]) -> tuple[dict[str, list[int]], list[BaseException]]:
