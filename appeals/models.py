@@ -99,6 +99,8 @@ class Suspension(models.Model):
         indexes = [
             models.Index(fields=["wave", "detection_rule"], name="suspension_wave_rule_idx"),
             models.Index(fields=["category", "application_date"], name="suspension_category_idx"),
+            # The statement-of-reasons export reads a period in application-date order.
+            models.Index(fields=["application_date", "id"], name="suspension_applied_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -286,6 +288,9 @@ class Appeal(models.Model):
         indexes = [
             models.Index(fields=["status", "due_at", "id"], name="appeal_queue_idx"),
             models.Index(fields=["assigned_to", "status"], name="appeal_assignee_idx"),
+            # The platform polls for what changed, or was decided, since it last looked.
+            models.Index(fields=["updated_at"], name="appeal_updated_idx"),
+            models.Index(fields=["decided_at"], name="appeal_decided_idx"),
         ]
         constraints = [
             # One open appeal per case from its holder. Appeals from unverified addresses do not take that place,
