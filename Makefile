@@ -39,6 +39,7 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 	$(TEST_ENV) $(VENV)/bin/mypy .
 	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
+	$(TEST_ENV) $(PY) manage.py spectacular --fail-on-warn --validate --file /dev/null
 	msgfmt --check --output-file=/dev/null locale/de/LC_MESSAGES/django.po
 
 # Refresh the README's pictures of each page from the browser tests.

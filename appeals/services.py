@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.roles import Role
+from appeals.events import decision_announce
 from appeals.evidence import as_django_file, check_files
 from appeals.models import (
     OPEN_STATUSES,
@@ -499,6 +500,7 @@ def _finalise(appeal: Appeal, decision: Decision) -> None:
     if decision.outcome == Outcome.OVERTURNED:
         Suspension.objects.filter(appeals=appeal).update(reinstated_at=now, updated_at=now)
     _tell_appellant(appeal, "appeal_decided", {"outcome": decision.outcome})
+    decision_announce(appeal=appeal, decision=decision)
 
 
 def _save(appeal: Appeal) -> None:

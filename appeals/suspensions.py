@@ -1,14 +1,19 @@
 """Services for what the platform tells us: suspensions and the notices it sent about them."""
 
-from dataclasses import dataclass
+import copy
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
 from django.db.models import Min
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from appeals.models import Notice, NoticeStatus, Suspension
+from appeals.choices import DecisionGround
+from appeals.models import Notice, NoticeStatus, Suspension, Wave
 from portal.audit.actors import Actor
 from portal.audit.services import audit_record
 
@@ -20,6 +25,15 @@ UPDATABLE_FIELDS = [
     and not getattr(field, "auto_now", False)
     and not getattr(field, "auto_now_add", False)
 ]
+# Callers hand these over as objects they already hold; checking that each exists would cost a query per statement.
+_RELATED_FIELDS = ["wave", "original_decider"]
+
+
+class IngestOutcome(models.TextChoices):
+    CREATED = "created", _("Created")
+    UPDATED = "updated", _("Updated")
+    UNCHANGED = "unchanged", _("Unchanged")
+    REJECTED = "rejected", _("Rejected")
 
 
 @dataclass(frozen=True)
@@ -28,27 +42,149 @@ class IngestResult:
     outcome: str  # created | updated | unchanged
 
 
+@dataclass(frozen=True)
+class Statement:
+    """One statement of reasons for a batch: the platform's id and the model's field values, except that `wave` is
+    the wave's key (a key not seen before makes the wave)."""
+
+    puid: str
+    fields: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    puid: str | None
+    outcome: IngestOutcome
+    suspension: Suspension | None = None
+    errors: dict[str, Any] = field(default_factory=dict)
+
+
 @transaction.atomic
 def suspension_ingest(*, actor: Actor, puid: str, fields: dict[str, Any]) -> IngestResult:
     """Create or update one suspension by the platform's id. Raises ValidationError with field errors."""
     existing = Suspension.objects.select_for_update().filter(puid=puid).first()
-    suspension = existing or Suspension(puid=puid)
-    for name, value in fields.items():
+    suspension, changed = _prepare(puid, fields, existing)
+    return IngestResult(suspension, _write(actor, suspension, changed))
+
+
+def suspensions_ingest_batch(*, actor: Actor, statements: Sequence[Statement]) -> list[BatchResult]:
+    """Create or update many suspensions, one result per statement in order. Each is written in its own savepoint,
+    so one that breaks a rule is rejected with its field errors and the rest still go in. A puid that appears twice
+    is taken in order, as two requests would be: the second is unchanged or updated."""
+    with transaction.atomic():
+        waves = _waves(actor, {s.fields["wave"] for s in statements if s.fields.get("wave")})
+        known = {
+            suspension.puid: suspension
+            for suspension in Suspension.objects.select_for_update()
+            .filter(puid__in={s.puid for s in statements})
+            .order_by()
+        }
+        results = []
+        for statement in statements:
+            result = _ingest_one(actor, statement.puid, _with_wave(statement.fields, waves), known)
+            if result.suspension is not None:
+                known[statement.puid] = result.suspension
+            results.append(result)
+    return results
+
+
+def _waves(actor: Actor, keys: Iterable[str]) -> dict[str, Wave]:
+    """The batch's waves by key, in one query; a new key makes its wave (named after the key until staff rename it)."""
+    wanted = set(keys)
+    waves = {wave.key: wave for wave in Wave.objects.filter(key__in=wanted)} if wanted else {}
+    for key in sorted(wanted - waves.keys()):
+        waves[key], created = Wave.objects.get_or_create(key=key, defaults={"name": key})
+        if created:
+            audit_record(actor=actor, action="wave.created", target=waves[key], data={"key": key})
+    return waves
+
+
+def _with_wave(fields: dict[str, Any], waves: dict[str, Wave]) -> dict[str, Any]:
+    if "wave" not in fields:
+        return fields
+    return {**fields, "wave": waves.get(fields["wave"] or "")}
+
+
+def _ingest_one(actor: Actor, puid: str, fields: dict[str, Any], known: dict[str, Suspension]) -> BatchResult:
+    try:
+        suspension, changed = _prepare(puid, fields, known.get(puid))
+        if changed == []:
+            return BatchResult(puid, IngestOutcome.UNCHANGED, known[puid])
+        with transaction.atomic():
+            outcome = _write(actor, suspension, changed)
+    except ValidationError as error:
+        return BatchResult(puid, IngestOutcome.REJECTED, errors=error.message_dict)
+    except IntegrityError:
+        if puid not in known and (stored := _stored_meanwhile(puid)):
+            known[puid] = stored
+            return _ingest_one(actor, puid, fields, known)
+        message = "The database refused this statement; check it and send it again."
+        return BatchResult(puid, IngestOutcome.REJECTED, errors={"non_field_errors": [message]})
+    return BatchResult(puid, outcome, suspension)
+
+
+def _stored_meanwhile(puid: str) -> Suspension | None:
+    """Another request created this puid after we looked: PostgreSQL held our insert until that request committed,
+    so its row is there now, and our statement is a resend of it."""
+    return Suspension.objects.select_for_update().filter(puid=puid).first()
+
+
+def _prepare(puid: str, fields: dict[str, Any], existing: Suspension | None) -> tuple[Suspension, list[str] | None]:
+    """The suspension as the statement would make it, checked, and which fields it changes (None: it is new).
+    The stored one is left as it is, so a statement rejected later in a batch never leaves a half-changed object."""
+    for name in fields:
         if name not in UPDATABLE_FIELDS:
             raise ValueError(f"{name} cannot be set on a suspension")
+    suspension = copy.copy(existing) if existing else Suspension(puid=puid)
+    for name, value in fields.items():
         setattr(suspension, name, value)
-    suspension.full_clean(validate_unique=existing is None)
+    _validate(suspension)
     if existing is None:
+        return suspension, None
+    attnames = {name: Suspension._meta.get_field(name).attname for name in fields}  # type: ignore[union-attr]
+    return suspension, sorted(
+        name for name, att in attnames.items() if getattr(existing, att) != getattr(suspension, att)
+    )
+
+
+def _validate(suspension: Suspension) -> None:
+    errors: dict[str, list[str]] = {}
+    try:
+        suspension.full_clean(exclude=_RELATED_FIELDS, validate_unique=False, validate_constraints=False)
+    except ValidationError as error:
+        errors = error.message_dict
+    for name, message in _rule_errors(suspension):
+        if name not in errors:
+            errors[name] = [message]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _rule_errors(suspension: Suspension) -> list[tuple[str, str]]:
+    """The model's check constraints, told against the field to correct. Django would check them with a query each
+    and name only the constraint; the database still enforces them."""
+    broken = []
+    ground = suspension.decision_ground
+    if ground == DecisionGround.ILLEGAL_CONTENT and not suspension.illegal_content_legal_ground:
+        broken.append(("illegal_content_legal_ground", "Required when decision_ground is illegal content."))
+    if ground == DecisionGround.INCOMPATIBLE_CONTENT and not suspension.incompatible_content_ground:
+        broken.append(("incompatible_content_ground", "Required when decision_ground is incompatible content."))
+    start, end = suspension.application_date, suspension.end_date_account_restriction
+    if isinstance(start, datetime) and isinstance(end, datetime) and end <= start:
+        broken.append(("end_date_account_restriction", "Must be after application_date."))
+    return broken
+
+
+def _write(actor: Actor, suspension: Suspension, changed: list[str] | None) -> IngestOutcome:
+    if changed is None:
         suspension.save()
-        audit_record(actor=actor, action="suspension.received", target=suspension, data={"puid": puid})
-        return IngestResult(suspension, "created")
-    before = Suspension.objects.get(pk=existing.pk)
-    changed = sorted(name for name in fields if getattr(before, name) != getattr(suspension, name))
+        audit_record(actor=actor, action="suspension.received", target=suspension, data={"puid": suspension.puid})
+        return IngestOutcome.CREATED
     if not changed:
-        return IngestResult(suspension, "unchanged")
-    suspension.save()
+        return IngestOutcome.UNCHANGED
+    suspension.save(update_fields=[*changed, "handle_key", "updated_at"])
     audit_record(actor=actor, action="suspension.updated", target=suspension, data={"fields": changed})
-    return IngestResult(suspension, "updated")
+    return IngestOutcome.UPDATED
 
 
 @transaction.atomic

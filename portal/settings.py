@@ -223,6 +223,15 @@ OUT_OF_COURT_DISPUTE_URL = env_url(
     "OUT_OF_COURT_DISPUTE_URL", "https://digital-strategy.ec.europa.eu/en/policies/dsa-out-court-dispute-settlement"
 )
 
+# Decision webhooks: each event is POSTed to every active endpoint, signed (see README), by the worker after commit.
+# A failed attempt (no 2xx answer within WEBHOOK_TIMEOUT_SECONDS) waits WEBHOOK_RETRY_BASE_SECONDS, then twice that,
+# and so on (capped at an hour); after WEBHOOK_MAX_ATTEMPTS the delivery is failed and staff may replay it in admin.
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
+WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 30, minimum=1)
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 12, minimum=1)
+# Endpoints must be https:// unless this is on (only for development and tests: events carry account data).
+WEBHOOK_ALLOW_HTTP = env_bool("WEBHOOK_ALLOW_HTTP", default=DEBUG)
+
 # The platform's REST API (/api/v1/): API keys with scopes, or a staff session for reading. Every error is JSON.
 API_RATE_LIMIT = env_str("API_RATE_LIMIT", "600/min")
 if not re.fullmatch(r"\d+/(s|sec|second|m|min|minute|h|hour|d|day)", API_RATE_LIMIT):
@@ -244,7 +253,6 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "portal.integrations.api_errors.api_exception_handler",
-    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Recourse API",
@@ -253,8 +261,21 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name for a choice set that several fields share (a decision's new restriction, the SoR's Yes/No).
+    "ENUM_NAME_OVERRIDES": {
+        "AppealStatusEnum": "appeals.models.AppealStatus",
+        "NoticeStatusEnum": "appeals.models.NoticeStatus",
+        "IngestOutcomeEnum": "appeals.suspensions.IngestOutcome",
+        "OutcomeEnum": "appeals.models.Outcome",
+        "DecisionAccountEnum": "appeals.choices.DecisionAccount",
+        "YesNoEnum": "appeals.sor.YesNo",
+    },
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "portal.integrations.schema.add_error_responses",
+    ],
 }
 
 LOGGING = {

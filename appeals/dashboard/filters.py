@@ -41,8 +41,11 @@ class AppealFilter(django_filters.FilterSet):
         model = Appeal
         fields: list[str] = []
 
+    # The queue is open work; the API's subclass lists decided appeals too, since the platform reads outcomes.
+    open_by_default = True
+
     def filter_queryset(self, queryset: QuerySet[Appeal]) -> QuerySet[Appeal]:
-        if not self.form.cleaned_data.get("status"):
+        if self.open_by_default and not self.form.cleaned_data.get("status"):
             queryset = queryset.filter(status__in=OPEN_STATUSES)  # the queue is open work unless asked otherwise
         queryset = super().filter_queryset(queryset)
         if not self.form.cleaned_data.get("ordering"):

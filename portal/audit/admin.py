@@ -6,8 +6,9 @@ from django.http import HttpRequest
 from portal.audit.models import AuditEvent
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """For records that only services write: staff may look, never add, edit or delete."""
+class ViewOnly:
+    """For records that only services write: staff may look, never add, edit or delete. Mixed into a ModelAdmin
+    or an inline."""
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -17,6 +18,10 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class ReadOnlyAdmin(ViewOnly, admin.ModelAdmin):
+    """A model admin for records that only services write."""
 
 
 @admin.register(AuditEvent)

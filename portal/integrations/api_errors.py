@@ -5,7 +5,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
@@ -39,6 +40,8 @@ def _content_length(meta: Any) -> int:
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(_django_errors(exc))
+    elif isinstance(exc, Http404):  # get_object_or_404 in generic views; DRF converts it, but after we read its code
+        exc = exceptions.NotFound(*exc.args)
     response = exception_handler(exc, context)
     if response is None:
         return None
@@ -63,6 +66,7 @@ def _shape(exc: Exception, data: Any) -> dict[str, Any]:
     return shaped
 
 
+@csrf_exempt  # else a POST to a wrong path meets Django's CSRF check first, and its HTML 403
 def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
     """Any path under /api/ that names no endpoint: JSON too, not the site's HTML page."""
     return JsonResponse({"detail": "There is no such endpoint.", "code": "not_found"}, status=404)

@@ -2,8 +2,10 @@
 announced (webhook endpoints, each event's delivery and every attempt at it)."""
 
 import uuid
+from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
@@ -64,12 +66,20 @@ class ApiKey(models.Model):
         return scope in self.scopes
 
 
+def webhook_url_validator(url: str) -> None:
+    """Events name the accounts they concern, so they travel over TLS; plain http is for development only."""
+    allowed = {"https", "http"} if settings.WEBHOOK_ALLOW_HTTP else {"https"}
+    scheme = urlsplit(url).scheme.lower()
+    if scheme and scheme not in allowed:  # no scheme at all is the URL check's to report
+        raise ValidationError("Use an https:// URL.", code="https_required")
+
+
 class WebhookEndpoint(models.Model):
     """A URL of the integration's that receives signed decision events. The secret signs them; the receiver holds
     the same secret, so it is kept as it is (unlike API keys, which only need checking)."""
 
     integration = models.ForeignKey(Integration, on_delete=models.PROTECT, related_name="webhook_endpoints")
-    url = models.URLField(max_length=500)
+    url = models.URLField(max_length=500, validators=[webhook_url_validator])
     secret = models.CharField(max_length=64, editable=False)
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -104,6 +114,7 @@ class WebhookDelivery(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     status_changed_at = models.DateTimeField(auto_now=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
+    replay_pending = models.BooleanField(default=False, help_text="Staff asked for it again; the next attempt says so.")
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -6,12 +6,13 @@ import smtplib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
+from typing import Any
 
 from anymail.exceptions import AnymailRecipientsRefused
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -52,9 +53,11 @@ def notification_deliver(notification_id: int) -> str:
     return _finish(notification, NotificationStatus.SENT, provider_message_id=_provider_message_id(email))
 
 
-def retry_delay(attempts: int) -> timedelta:
-    """The pause after the `attempts`-th failed attempt: the base, then twice that, four times, ... capped."""
-    seconds = settings.NOTIFICATION_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0)
+def retry_delay(attempts: int, *, base_seconds: int | None = None) -> timedelta:
+    """The pause after the `attempts`-th failed attempt: the base (NOTIFICATION_RETRY_BASE_SECONDS unless given),
+    then twice that, four times, ... capped. Webhook deliveries back off the same way from their own base."""
+    base = settings.NOTIFICATION_RETRY_BASE_SECONDS if base_seconds is None else base_seconds
+    seconds = base * 2 ** max(attempts - 1, 0)
     return timedelta(seconds=min(seconds, RETRY_DELAY_CAP.total_seconds()))
 
 
@@ -198,15 +201,22 @@ def outbox_sweep(*, batch: int = SWEEP_BATCH) -> SweepResult:
             last_error="The worker stopped while sending; queued again.",
             status_changed_at=now,
         )
-        overdue = list(
-            Notification.objects.select_for_update(skip_locked=True)
-            .filter(status=NotificationStatus.QUEUED)
-            .filter(Q(next_attempt_at__lte=now - OVERDUE_AFTER) | Q(next_attempt_at__isnull=True))
-            .exclude(pk__in=requeued)
-            .order_by("next_attempt_at")
-            .values_list("pk", flat=True)[:batch]
+        overdue = overdue_take(
+            Notification.objects.filter(status=NotificationStatus.QUEUED).exclude(pk__in=requeued), now, batch
         )
-        # Due again only after another OVERDUE_AFTER, so a worker that is merely behind is not asked twice a minute.
-        Notification.objects.filter(pk__in=overdue).update(next_attempt_at=now)
         _enqueue_after_commit(requeued + overdue)
     return SweepResult(requeued=len(requeued), gave_up=len(exhausted), dispatched=len(overdue))
+
+
+def overdue_take(queued: QuerySet[Any], now: datetime, batch: int) -> list[int]:
+    """Of an outbox's queued rows, those whose own worker task has had its chance (due more than OVERDUE_AFTER
+    ago, or never given a time), locked against another sweep; they are made due again only after another
+    OVERDUE_AFTER, so a worker that is merely behind is not asked twice a minute. Returns their ids."""
+    overdue = list(
+        queued.select_for_update(skip_locked=True)
+        .filter(Q(next_attempt_at__lte=now - OVERDUE_AFTER) | Q(next_attempt_at__isnull=True))
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:batch]
+    )
+    queued.model.objects.filter(pk__in=overdue).update(next_attempt_at=now)
+    return overdue

@@ -5,6 +5,7 @@ from django.tasks import TaskResultStatus, task
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from portal.integrations.webhooks import webhook_sweep
 from portal.notifications.delivery import notification_deliver, outbox_sweep
 
 SWEEP_INTERVAL = timedelta(seconds=60)
@@ -17,10 +18,17 @@ def deliver_notification(notification_id: int) -> str:
 
 @task()
 def notification_sweep() -> dict[str, Any]:
-    """Recover the outbox, then come back in a minute: the sweep keeps itself going as long as a worker runs."""
+    """Recover the outbox and the webhook deliveries, then come back in a minute: the sweep keeps itself going as
+    long as a worker runs."""
     result = outbox_sweep()
+    webhooks = webhook_sweep()
     sweep_schedule_next()
-    return {"requeued": result.requeued, "gave_up": result.gave_up, "dispatched": result.dispatched}
+    return {
+        "requeued": result.requeued,
+        "gave_up": result.gave_up,
+        "dispatched": result.dispatched,
+        "webhooks": {"requeued": webhooks.requeued, "gave_up": webhooks.gave_up, "dispatched": webhooks.dispatched},
+    }
 
 
 def sweep_schedule_next(delay: timedelta = SWEEP_INTERVAL) -> bool:

@@ -26,6 +26,7 @@ from accounts.models import User
 from accounts.roles import Role
 from accounts.services import staff_create
 from appeals.choices import (
+    EU_COUNTRIES,
     AccountType,
     AutomatedDecision,
     Category,
@@ -75,10 +76,6 @@ PUID_PREFIX = "demo-"  # every demo case's platform id starts so, which tells th
 # The wave is dated relative to the run, so the six-month appeal window is open whenever the demo is built.
 WAVE_DAYS_AGO = 6
 
-EU_COUNTRIES = (
-    "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU",
-    "IE", "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK",
-)  # fmt: skip
 EMAIL_DOMAINS = ("example.org", "example.net", "example.com")
 FIRST_NAMES = (
     "lena", "jonas", "amir", "sofia", "mateo", "ines", "lukas", "yara", "tomasz", "elif", "noah", "marta",
