@@ -1,13 +1,15 @@
 """How fast the outbox delivers over SMTP, and proof that every message arrives exactly once.
 
     SECRET_KEY=x DATABASE_URL=postgres://postgres@127.0.0.1:5432/recourse_bench \\
-        .venv/bin/python bench/notifications_smtp.py --messages 10000 [--workers 2]
+        .venv/bin/python bench/notifications_smtp.py --messages 10000 [--workers 2] [--json PATH] [--quick]
 
 Creates the database if it is missing and migrates it, queues the messages through notification_queue (in
 transactions of --batch), starts an SMTP server (aiosmtpd) on a free local port that counts what it receives by
 Message-ID, points MAILERS at it, and delivers every message with notification_deliver: in this one process, or
 in --workers processes that each walk the whole list and race for every row. It prints messages per
 second and exits non-zero unless each message arrived exactly once, none went missing and every row is `sent`.
+Beside it, as the limit measured in the same run, the same number of messages is rendered and sent straight to the
+same server over one connection, with no outbox and no database: what the mail path alone can do here.
 
 The bench is the worker here, so the worker hand-off notification_queue makes after commit goes to Django's dummy
 task backend instead of the database. Messages from an earlier run (addressed to @bench.invalid) are deleted first.
@@ -17,6 +19,7 @@ The whole run stops at --timeout seconds; whatever was not delivered by then cou
 import argparse
 import contextlib
 import email.policy
+import json
 import logging
 import multiprocessing
 import os
@@ -40,6 +43,7 @@ from psycopg import sql
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
 DOMAIN = "bench.invalid"  # never a real recipient, so an earlier run's rows can be told apart and removed
+DIRECT_DOMAIN = "direct.bench.invalid"
 SMTP_TIMEOUT_SECONDS = 10
 
 
@@ -51,7 +55,9 @@ class CountingMailbox:
         self._headers = BytesHeaderParser(policy=email.policy.default)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.received[str(self._headers.parsebytes(envelope.content)["Message-ID"])] += 1
+        message_id = str(self._headers.parsebytes(envelope.content)["Message-ID"])
+        if not message_id.endswith(f"@{DIRECT_DOMAIN}>"):
+            self.received[message_id] += 1
         return "250 Message accepted for delivery"
 
 
@@ -79,6 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     server.start()
     try:
         mailers_point_at(server.port)
+        direct_rate = direct_send_rate(args.messages)
         run = queue_messages(args.messages, batch=args.batch, deadline=deadline)
         if args.workers == 1:
             deliver_in_this_process(run, deadline=deadline)
@@ -86,7 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             deliver_in_processes(run, workers=args.workers, port=server.port, deadline=deadline)
     finally:
         server.stop()
-    return report(run, mailbox.received, workers=args.workers)
+    return report(run, mailbox.received, workers=args.workers, direct_rate=direct_rate, json_path=args.json)
 
 
 def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -95,7 +102,11 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=1, help="worker processes racing for the same rows (1)")
     parser.add_argument("--batch", type=int, default=500, help="messages queued per transaction (500)")
     parser.add_argument("--timeout", type=float, default=900, help="stop after this many seconds (900)")
+    parser.add_argument("--json", type=Path, help="also write the figures here, for bench/run.py")
+    parser.add_argument("--quick", action="store_true", help="1,000 messages, for a smoke test")
     args = parser.parse_args(argv)
+    if args.quick:
+        args.messages = min(args.messages, 1_000)
     if args.messages < 1 or args.workers < 1 or args.batch < 1 or args.timeout <= 0:
         parser.error("--messages, --workers, --batch and --timeout must be positive")
     return args
@@ -147,6 +158,33 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind((HOST, 0))
         return int(probe.getsockname()[1])
+
+
+def direct_send_rate(count: int) -> float:
+    """Messages per second rendered and sent over one SMTP connection, with no outbox and no database. They go to
+    addresses the outbox run never uses, so they are not counted as its deliveries."""
+    from django.core.mail import mailers
+
+    from portal.notifications.delivery import _compose
+    from portal.notifications.models import Notification
+
+    backend = mailers.default
+    backend.open()
+    started = time.perf_counter()
+    try:
+        for number in range(count):
+            notification = Notification(
+                template="appeal_received",
+                recipient_email=f"direct{number}@{DIRECT_DOMAIN}",
+                context={"reference": f"RC-DIRECT-{number:05d}", "handle": f"direct{number}"},
+                message_id=f"<direct-{number}@{DIRECT_DOMAIN}>",
+            )
+            backend.send_messages([_compose(notification)])
+    finally:
+        backend.close()
+    rate = count / (time.perf_counter() - started)
+    print(f"Sent {count} messages straight over one connection: {rate:.0f} messages/second.", file=sys.stderr)
+    return rate
 
 
 def queue_messages(count: int, *, batch: int, deadline: float) -> Run:
@@ -233,7 +271,7 @@ def deliver_ids(ids: list[int], *, deadline: float) -> Counter[str]:
     return outcomes
 
 
-def report(run: Run, received: Counter[str], *, workers: int) -> int:
+def report(run: Run, received: Counter[str], *, workers: int, direct_rate: float, json_path: Path | None = None) -> int:
     from portal.notifications.models import Notification, NotificationStatus
 
     expected = set(run.message_ids.values())
@@ -256,11 +294,46 @@ def report(run: Run, received: Counter[str], *, workers: int) -> int:
         f"{not_sent} row(s) not marked sent" if not_sent else "",
     ]
     problems = [problem for problem in problems if problem]
+    if json_path:
+        write_json(json_path, run, workers=workers, rate=rate, direct_rate=direct_rate, ok=not problems)
     if problems:
         print("FAILED: " + "; ".join(problems) + ".")
         return 1
     print(f"OK: each of the {len(expected)} messages arrived exactly once.")
     return 0
+
+
+def write_json(path: Path, run: Run, *, workers: int, rate: float, direct_rate: float, ok: bool) -> None:
+    count = len(run.ids)
+    figures = {
+        "bench": "notifications",
+        "method": f"{count:,} messages queued through notification_queue, then delivered by notification_deliver "
+        f"({workers} worker process(es)) to a local aiosmtpd server that counts each Message-ID; the limit is the "
+        "same number rendered and sent straight over one SMTP connection, with no outbox and no database.",
+        "rows": [
+            {
+                "figure": f"Outbox delivery, {count:,} messages, {workers} worker(s)",
+                "value": round(rate, 1),
+                "unit": "messages/s",
+                "limit": "the same messages sent straight over one connection",
+                "limit_value": round(direct_rate, 1),
+                "ratio": round(rate / direct_rate, 2) if direct_rate else None,
+                "target": "each message delivered exactly once",
+                "ok": ok,
+            },
+            {
+                "figure": "Queueing through the outbox",
+                "value": round(count / run.queue_seconds, 1) if run.queue_seconds else None,
+                "unit": "messages/s",
+                "limit": "",
+                "limit_value": None,
+                "ratio": None,
+                "target": "",
+                "ok": None,
+            },
+        ],
+    }
+    path.write_text(json.dumps(figures, indent=2))
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@ stopped worker left behind. The worker calls these; provider reports (delivered,
 
 import logging
 import smtplib
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -10,7 +11,8 @@ from typing import Any
 
 from anymail.exceptions import AnymailRecipientsRefused
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, mailers
+from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -45,12 +47,51 @@ def notification_deliver(notification_id: int) -> str:
     except Exception as error:  # a fault in the template or its context is the same on every attempt
         return _finish(notification, NotificationStatus.FAILED, error=_describe(error))
     try:
-        email.send()
+        _send(email)
     except Exception as error:  # any failure of one message is recorded on it; the others still go
         if _is_permanent(error):
             return _finish(notification, NotificationStatus.FAILED, error=_describe(error))
         return _retry_later(notification, _describe(error))
     return _finish(notification, NotificationStatus.SENT, provider_message_id=_provider_message_id(email))
+
+
+class _SmtpSession(threading.local):
+    """Each worker thread's SMTP connection, with the mailer settings it was opened for."""
+
+    backend: SmtpBackend | None = None
+    options: str = ""
+
+
+_smtp = _SmtpSession()
+
+
+def _send(email: EmailMultiAlternatives) -> None:
+    """Send over this thread's open SMTP connection: connecting, greeting and logging in cost more than the message
+    itself. The connection is checked with NOOP before each use and opened anew when the server dropped it (idle
+    timeouts); a message is never sent twice by this. Other backends connect per message, as Django does."""
+    backend = mailers.default
+    if not isinstance(backend, SmtpBackend):
+        email.send()
+        return
+    options = repr(settings.MAILERS["default"])
+    if _smtp.backend is None or _smtp.options != options or not _alive(_smtp.backend):
+        if _smtp.backend is not None:
+            _smtp.backend.close()
+        backend.open()
+        _smtp.backend, _smtp.options = backend, options
+    try:
+        _smtp.backend.send_messages([email])
+    except Exception:
+        _smtp.backend.close()  # whatever state the session is in, the next message starts a clean one
+        _smtp.backend = None
+        raise
+
+
+def _alive(backend: SmtpBackend) -> bool:
+    try:
+        return backend.connection is not None and backend.connection.noop()[0] == 250
+    except (smtplib.SMTPException, OSError):
+        return False
 
 
 def retry_delay(attempts: int, *, base_seconds: int | None = None) -> timedelta:

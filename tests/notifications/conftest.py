@@ -19,6 +19,7 @@ class Mailbox:
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
         self.refused: set[str] = set()
+        self.peers: list[Any] = []  # the client address of each message's connection
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any) -> str:
         if address in self.refused:
@@ -29,6 +30,7 @@ class Mailbox:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         # Kept before the server answers 250, and the client's send returns only after that answer.
         self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+        self.peers.append(session.peer)
         return "250 Message accepted for delivery"
 
     def sent_to(self, address: str) -> list[EmailMessage]:

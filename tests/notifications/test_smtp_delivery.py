@@ -211,3 +211,21 @@ def test_two_workers_racing_for_one_message_send_it_once(smtp_server: SmtpServer
         results = sorted(pool.map(lambda _: worker(), range(2)))
     assert results == sorted([NotificationStatus.SENT, "skipped"])
     assert len(smtp_server.mailbox.messages) == 1
+
+
+def test_one_worker_thread_sends_many_messages_over_one_connection(smtp_server: SmtpServer) -> None:
+    notifications = [queue(recipient=f"person{number}@example.org") for number in range(3)]
+    for notification in notifications:
+        assert notification_deliver(notification.pk) == NotificationStatus.SENT
+    assert len(smtp_server.mailbox.messages) == 3
+    assert len(set(smtp_server.mailbox.peers)) == 1
+
+
+def test_a_connection_the_server_dropped_is_opened_again_and_nothing_is_lost(smtp_server: SmtpServer) -> None:
+    first, second = queue(recipient="first@example.org"), queue(recipient="second@example.org")
+    assert notification_deliver(first.pk) == NotificationStatus.SENT
+    smtp_server.stop()  # as a server closing an idle connection would
+    smtp_server.start()
+    assert notification_deliver(second.pk) == NotificationStatus.SENT
+    assert [message["To"] for message in smtp_server.mailbox.messages] == ["first@example.org", "second@example.org"]
+    assert len(set(smtp_server.mailbox.peers)) == 2
