@@ -6,7 +6,7 @@ PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/test
 # in the test thread, which Django would otherwise take for async code touching the database.
 TEST_ENV := SECRET_KEY=insecure-test-only-key DJANGO_ALLOW_ASYNC_UNSAFE=true
 
-.PHONY: install run test test-sqlite test-postgres lint screenshots
+.PHONY: install run serve test test-sqlite test-postgres lint screenshots
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -25,6 +25,18 @@ run: install
 	$(PY) manage.py db_worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:8000
+
+# Production on one machine, configured from the environment (README, "Running in production"): migrate, collect the
+# static files, then gunicorn (gunicorn.conf.py) and one worker beside it; Ctrl-C or a TERM stops both. Under
+# systemd, run the two as units instead (the README has both).
+serve: export STATIC_MANIFEST = 1
+serve: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	$(PY) manage.py notifications_sweep
+	$(PY) manage.py db_worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(VENV)/bin/gunicorn -c gunicorn.conf.py portal.wsgi
 
 test: test-sqlite test-postgres
 
@@ -46,10 +58,8 @@ lint: install
 screenshots: install
 	$(TEST_ENV) UPDATE_SCREENSHOTS=1 DATABASE_URL= $(PY) -m pytest tests/browser -q
 
-# Outbox delivery through a local SMTP server: messages per second, and a check that each of 10,000 messages arrives
-# exactly once. Needs PostgreSQL; creates and migrates the database below if it is missing. Options in BENCH_ARGS
-# (for example BENCH_ARGS="--workers 2").
-BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/recourse_bench
+# Every benchmark against the local PostgreSQL (each creates its own database), one table of figures beside the limits
+# measured in the same run, written into docs/performance.md. BENCH_ARGS: e.g. "--only ingest" or "--quick".
 .PHONY: bench
 bench: install
-	SECRET_KEY=insecure-bench-only-key DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/notifications_smtp.py --messages 10000 $(BENCH_ARGS)
+	$(PY) bench/run.py $(BENCH_ARGS)

@@ -3,7 +3,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import models
+from django.db import connections, models
 from django.db.models import Q
 from django.db.models.functions import Length
 from django.utils import timezone
@@ -20,6 +20,11 @@ from appeals.choices import (
 
 if TYPE_CHECKING:
     from accounts.models import User
+
+
+# Django's get_<field>_display rebuilds the field's whole choice map, translating every label, on each call: on a list
+# page that is a few dozen translations per row. The labels of the choices shown on every row are looked up here.
+CATEGORY_LABELS = dict(Category.choices)
 
 
 def handle_key(handle: str) -> str:
@@ -125,6 +130,9 @@ class Suspension(models.Model):
         self.handle_key = handle_key(self.handle)
         super().save(*args, **kwargs)
 
+    def get_category_display(self) -> str:  # type: ignore[no-redef]  # replaces the one Django adds
+        return str(CATEGORY_LABELS.get(self.category, self.category))
+
     @property
     def never_informed(self) -> bool:
         return self.informed_at is None
@@ -195,6 +203,7 @@ OPEN_STATUSES = [
     AppealStatus.INFO_REQUESTED,
     AppealStatus.AWAITING_APPROVAL,
 ]
+STATUS_LABELS = dict(AppealStatus.choices)
 # Statuses in which a reviewer may still decide, ask, or hand the appeal on.
 WORKABLE_STATUSES = [AppealStatus.SUBMITTED, AppealStatus.IN_REVIEW, AppealStatus.INFO_REQUESTED]
 
@@ -209,6 +218,14 @@ class AppealReason(models.TextChoices):
 
 # "Due soon" on the queue, the dashboard counters and the statistics.
 DUE_SOON = timedelta(days=2)
+
+
+def _workload_parts(now: datetime) -> dict[str, Q]:
+    return {
+        "open": Q(),
+        "due_soon": Q(due_at__gte=now, due_at__lt=now + DUE_SOON),
+        "overdue": Q(due_at__lt=now),
+    }
 
 
 class AppealQuerySet(models.QuerySet["Appeal"]):
@@ -226,18 +243,32 @@ class AppealQuerySet(models.QuerySet["Appeal"]):
     def due_before(self, moment: datetime) -> "AppealQuerySet":
         return self.filter(due_at__lt=moment)
 
-    def workload(self, now: datetime, **more: models.Count) -> dict[str, int]:
-        """Open appeals matched to a case: how many, due within DUE_SOON, overdue, and any further counts given."""
-        return (
-            self.open()
-            .filter(suspension__isnull=False)
-            .aggregate(
-                open=models.Count("pk"),
-                due_soon=models.Count("pk", filter=Q(due_at__gte=now, due_at__lt=now + DUE_SOON)),
-                overdue=models.Count("pk", filter=Q(due_at__lt=now)),
-                **more,
-            )
-        )
+    def open_work(self) -> "AppealQuerySet":
+        """Open appeals matched to a case: the queue's rows (unmatched ones wait for staff to find their case)."""
+        return self.open().filter(suspension__isnull=False)
+
+    def workload(self, now: datetime) -> dict[str, int]:
+        """The open work: how many, due within DUE_SOON, overdue. Exact, so it reads the whole backlog."""
+        counts = {name: models.Count("pk", filter=part) for name, part in _workload_parts(now).items()}
+        return self.open_work().aggregate(**counts)
+
+    def workload_up_to(self, cap: int, now: datetime, **more: Q) -> dict[str, int]:
+        """The same figures, and the further subsets of the open work given, each counted no further than cap + 1."""
+        return self.open_work().counts_up_to(cap, **_workload_parts(now), **more)
+
+    def counts_up_to(self, cap: int, **subsets: Q) -> dict[str, int]:
+        """How many rows match each condition, counting no further than cap + 1 (one query). A page can say "999+"
+        at the cost of reading at most that many index entries per figure, however long the backlog grows."""
+        selects: list[str] = []
+        params: list[Any] = []
+        for name, condition in subsets.items():
+            rows = self.filter(condition).order_by().values("pk")[: cap + 1]
+            sql, more = rows.query.get_compiler(using=self.db).as_sql()
+            selects.append(f"(SELECT COUNT(*) FROM ({sql}) AS {name}_rows)")
+            params.extend(more)
+        with connections[self.db].cursor() as cursor:
+            cursor.execute(f"SELECT {', '.join(selects)}", params)
+            return dict(zip(subsets, cursor.fetchone(), strict=True))
 
     def claimable(self) -> "AppealQuerySet":
         return self.filter(
@@ -287,6 +318,13 @@ class Appeal(models.Model):
         ]
         indexes = [
             models.Index(fields=["status", "due_at", "id"], name="appeal_queue_idx"),
+            # The queue's default view and take-next: open, matched appeals in order of urgency. Partial, so it holds
+            # the open backlog only, not the years of decided appeals beside it.
+            models.Index(
+                fields=["due_at", "id"],
+                condition=Q(status__in=OPEN_STATUSES, suspension__isnull=False),
+                name="appeal_open_due_idx",
+            ),
             models.Index(fields=["assigned_to", "status"], name="appeal_assignee_idx"),
             # The platform polls for what changed, or was decided, since it last looked.
             models.Index(fields=["updated_at"], name="appeal_updated_idx"),
@@ -322,6 +360,9 @@ class Appeal(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.handle_key = handle_key(self.handle)
         super().save(*args, **kwargs)
+
+    def get_status_display(self) -> str:  # type: ignore[no-redef]  # replaces the one Django adds
+        return str(STATUS_LABELS.get(self.status, self.status))
 
     @property
     def is_matched(self) -> bool:

@@ -13,9 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from appeals.choices import DecisionGround
-from appeals.models import Notice, NoticeStatus, Suspension, Wave
+from appeals.models import Notice, NoticeStatus, Suspension, Wave, handle_key
 from portal.audit.actors import Actor
-from portal.audit.services import audit_record
+from portal.audit.services import AuditEntry, audit_record, audit_record_many
+from portal.bulk_insert import bulk_insert
 
 # Fields the platform may correct on a resend; identity (puid) and history (received_at) never change.
 UPDATABLE_FIELDS = [
@@ -68,9 +69,15 @@ def suspension_ingest(*, actor: Actor, puid: str, fields: dict[str, Any]) -> Ing
 
 
 def suspensions_ingest_batch(*, actor: Actor, statements: Sequence[Statement]) -> list[BatchResult]:
-    """Create or update many suspensions, one result per statement in order. Each is written in its own savepoint,
-    so one that breaks a rule is rejected with its field errors and the rest still go in. A puid that appears twice
-    is taken in order, as two requests would be: the second is unchanged or updated."""
+    """Create or update many suspensions, one result per statement in order. A statement that breaks a rule is
+    rejected with its field errors and the rest still go in. A puid that appears twice is taken in order, as two
+    requests would be: the second is unchanged or updated.
+
+    Every statement is checked in Python first; then the batch's new rows go in with one insert, its changed rows
+    with one update, and their audit events (one per suspension, in statement order) with one append, so a batch
+    costs the same few queries whatever its size. Should the database refuse that (another request created one of
+    these puids meanwhile, or a constraint), the batch is taken again one statement at a time, each in its own
+    savepoint, so one refusal never loses the others."""
     with transaction.atomic():
         waves = _waves(actor, {s.fields["wave"] for s in statements if s.fields.get("wave")})
         known = {
@@ -79,12 +86,91 @@ def suspensions_ingest_batch(*, actor: Actor, statements: Sequence[Statement]) -
             .filter(puid__in={s.puid for s in statements})
             .order_by()
         }
-        results = []
+        plan = _BatchPlan(known)
         for statement in statements:
-            result = _ingest_one(actor, statement.puid, _with_wave(statement.fields, waves), known)
-            if result.suspension is not None:
-                known[statement.puid] = result.suspension
-            results.append(result)
+            plan.take(statement.puid, _with_wave(statement.fields, waves))
+        try:
+            with transaction.atomic():
+                return plan.write(actor)
+        except IntegrityError:
+            return _ingest_each(actor, statements, waves, known)
+
+
+@dataclass(frozen=True)
+class _Step:
+    puid: str
+    outcome: IngestOutcome
+    details: dict[str, Any]  # the audit event's data, or a rejected statement's field errors
+
+
+class _BatchPlan:
+    """What a batch would do, worked out before anything is written: each puid's suspension as the batch leaves
+    it, which rows are new and which stored fields change, and each statement's outcome."""
+
+    def __init__(self, known: dict[str, Suspension]) -> None:
+        self.latest = dict(known)  # the stored rows stay as they are, for the one-at-a-time path to start from
+        self.new: dict[str, Suspension] = {}
+        self.changed: dict[str, set[str]] = {}
+        self.steps: list[_Step] = []
+
+    def take(self, puid: str, fields: dict[str, Any]) -> None:
+        try:
+            suspension, changed = _prepare(puid, fields, self.latest.get(puid))
+        except ValidationError as error:
+            self.steps.append(_Step(puid, IngestOutcome.REJECTED, error.message_dict))
+            return
+        if changed == []:
+            self.steps.append(_Step(puid, IngestOutcome.UNCHANGED, {}))
+            return
+        self.latest[puid] = suspension
+        if changed is None:
+            self.new[puid] = suspension
+            self.steps.append(_Step(puid, IngestOutcome.CREATED, {"puid": puid}))
+            return
+        if puid in self.new:  # made earlier in this batch: insert it as it ends up
+            self.new[puid] = suspension
+        else:
+            self.changed.setdefault(puid, set()).update(changed)
+        self.steps.append(_Step(puid, IngestOutcome.UPDATED, {"fields": changed}))
+
+    def write(self, actor: Actor) -> list[BatchResult]:
+        bulk_insert(list(self.new.values()))
+        self._update_changed()
+        audit_record_many(actor=actor, entries=[self._event(step) for step in self.steps if step.outcome in _WRITTEN])
+        return [self._result(step) for step in self.steps]
+
+    def _update_changed(self) -> None:
+        if not self.changed:
+            return
+        rows = [self.latest[puid] for puid in self.changed]
+        now = timezone.now()  # bulk_update leaves auto_now alone
+        for suspension in rows:
+            suspension.updated_at = now
+        names = sorted(set().union(*self.changed.values()))
+        Suspension.objects.bulk_update(rows, [*names, "handle_key", "updated_at"])
+
+    def _event(self, step: _Step) -> AuditEntry:
+        action = "suspension.received" if step.outcome == IngestOutcome.CREATED else "suspension.updated"
+        return AuditEntry(action, self.latest[step.puid], step.details)
+
+    def _result(self, step: _Step) -> BatchResult:
+        if step.outcome == IngestOutcome.REJECTED:
+            return BatchResult(step.puid, step.outcome, errors=step.details)
+        return BatchResult(step.puid, step.outcome, self.latest[step.puid])
+
+
+_WRITTEN = {IngestOutcome.CREATED, IngestOutcome.UPDATED}
+
+
+def _ingest_each(
+    actor: Actor, statements: Sequence[Statement], waves: dict[str, Wave], known: dict[str, Suspension]
+) -> list[BatchResult]:
+    results = []
+    for statement in statements:
+        result = _ingest_one(actor, statement.puid, _with_wave(statement.fields, waves), known)
+        if result.suspension is not None:
+            known[statement.puid] = result.suspension
+        results.append(result)
     return results
 
 
@@ -138,6 +224,7 @@ def _prepare(puid: str, fields: dict[str, Any], existing: Suspension | None) -> 
     suspension = copy.copy(existing) if existing else Suspension(puid=puid)
     for name, value in fields.items():
         setattr(suspension, name, value)
+    suspension.handle_key = handle_key(suspension.handle)  # save() would; a bulk insert or update does not
     _validate(suspension)
     if existing is None:
         return suspension, None

@@ -29,9 +29,12 @@ BENCHES: dict[str, list[str]] = {
     "reads": ["bench/reads.py"],
     "status_page": ["bench/status_page.py"],
     "audit": ["bench/audit.py"],
+    "worker_memory": ["bench/worker_memory.py"],
     "notifications": ["bench/notifications_smtp.py", "--messages", "10000"],
 }
 PERFORMANCE_MD = ROOT / "docs" / "performance.md"
+# The latest full-size figures of each bench, so that `--only` refreshes its own rows and keeps the others'.
+RESULTS = ROOT / "bench" / "results"
 START, END = "<!-- bench:table -->", "<!-- /bench:table -->"
 
 
@@ -48,10 +51,12 @@ def main(argv: list[str] | None = None) -> int:
             failed.append(name)
         else:
             results.append(result)
-    table = render(results, quick=args.quick)
-    print(table)
+    print(render(results, quick=args.quick))
     if not args.no_write and not args.quick and results:
-        write_performance_md(table, results)
+        keep(results)
+        latest = [json.loads(path.read_text()) for path in sorted(RESULTS.glob("*.json"))]
+        latest.sort(key=lambda result: list(BENCHES).index(result["bench"]) if result["bench"] in BENCHES else 99)
+        write_performance_md(render(latest, quick=False), latest)
     if failed:
         print(f"FAILED: {', '.join(failed)}", file=sys.stderr)
         return 1
@@ -77,6 +82,14 @@ def run_one(name: str, *, quick: bool) -> dict[str, Any] | None:
             return None
         result: dict[str, Any] = json.loads(output.read_text())
         return result
+
+
+def keep(results: list[dict[str, Any]]) -> None:
+    RESULTS.mkdir(exist_ok=True)
+    ran_at = f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
+    for result in results:
+        result = {**result, "ran_at": ran_at, "machine": machine()}
+        (RESULTS / f"{result['bench']}.json").write_text(json.dumps(result, indent=2) + "\n")
 
 
 def render(results: list[dict[str, Any]], *, quick: bool) -> str:
@@ -124,11 +137,11 @@ def machine() -> str:
 
 
 def write_performance_md(table: str, results: list[dict[str, Any]]) -> None:
-    methods = "\n".join(f"- **{result['bench']}**: {result['method']}" for result in results)
-    block = (
-        f"{START}\nLast run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}.\n\n{table}\n\n"
-        f"How each was measured:\n\n{methods}\n{END}"
+    methods = "\n".join(
+        f"- **{result['bench']}** (run {result['ran_at']} on {result['machine']}): {result['method']}"
+        for result in results
     )
+    block = f"{START}\n{table}\n\nHow each was measured, and where:\n\n{methods}\n{END}"
     text = PERFORMANCE_MD.read_text() if PERFORMANCE_MD.exists() else f"# Performance\n\n{START}\n{END}\n"
     before, _, rest = text.partition(START)
     _, _, after = rest.partition(END)

@@ -4,6 +4,7 @@ Each reader names the variable in the ImproperlyConfigured it raises, so a bad d
 """
 
 import os
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -63,6 +64,26 @@ def env_url(name: str, default: str) -> str:
     if parts.scheme not in {"http", "https"} or not parts.netloc:
         raise ImproperlyConfigured(f"{name} must be an absolute http:// or https:// URL; got {value!r}.")
     return value
+
+
+def env_redis_url(name: str) -> str:
+    """A redis:// (or TLS rediss://) URL with an optional database number, or "" when the variable is unset."""
+    value = env_str(name, "")
+    if value and not _is_redis_url(value):
+        raise ImproperlyConfigured(
+            f"{name} must look like redis://host:6379/0 (or rediss:// for TLS); got {_redact(value)!r}."
+        )
+    return value
+
+
+def _is_redis_url(value: str) -> bool:
+    parts = urlsplit(value)
+    try:
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError:  # a port that is not a number, or out of range
+        return False
+    database_ok = re.fullmatch(r"/?\d*", parts.path) is not None
+    return parts.scheme in {"redis", "rediss"} and bool(parts.hostname) and port_ok and database_ok
 
 
 def database_from_url(name: str, default: str) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
-from portal.environment import database_from_url, env_bool, env_int, env_list, env_str, env_url
+from portal.environment import database_from_url, env_bool, env_int, env_list, env_redis_url, env_str, env_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("RECOURSE_DATA_DIR", str(BASE_DIR / "data")))
@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
+    "portal.apps.PortalConfig",
     "portal.audit",
     "portal.notifications",
     "portal.integrations",
@@ -49,6 +50,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -104,6 +106,7 @@ AXES_FAILURE_LIMIT = env_int("STAFF_LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("STAFF_LOCKOUT_MINUTES", 15, minimum=1))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "portal.audit.actors.request_ip"  # the client's address behind a proxy too
 AXES_USERNAME_FORM_FIELD = "username"  # the sign-in form's field (Django's AuthenticationForm), not USERNAME_FIELD
 AXES_LOCKOUT_TEMPLATE = "review/locked_out.html"
 OTP_TOTP_ISSUER = "Recourse"
@@ -128,8 +131,21 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Static files are served by WhiteNoise. With STATIC_MANIFEST on (production, after `collectstatic`), it serves
+# STATIC_ROOT: names carry a hash of the content, files are kept compressed, and browsers may cache them for a year.
+# Off (the default, so tests and development need no collectstatic), it finds each file in the apps when asked.
+STATIC_MANIFEST = env_bool("STATIC_MANIFEST", default=False)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if STATIC_MANIFEST
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = WHITENOISE_AUTOREFRESH = not STATIC_MANIFEST
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "media")))
 MEDIA_URL = "media/"
 
@@ -161,6 +177,22 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Recourse <appeals@recourse.i
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# The cache holds the rate-limit counters (appellant links, API throttle). Only Redis shares them between gunicorn's
+# worker processes; the local-memory default counts in each process on its own. Short socket timeouts, because a
+# rate limit that cannot reach Redis lets the request through (portal/ratelimit.py) rather than hold it.
+# Sessions stay in the database either way: they survive a Redis restart, a session read is one indexed query, and
+# Django's cached_db sessions fail every request while Redis is down (only some of their cache calls are guarded).
+REDIS_URL = env_redis_url("REDIS_URL")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "recourse",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
 
 # Outbox delivery. A failed send waits NOTIFICATION_RETRY_BASE_SECONDS, then twice that, and so on (capped), and is
 # given up as failed after NOTIFICATION_MAX_ATTEMPTS tries.
@@ -202,7 +234,12 @@ CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=SITE_URL.startswith("https://"))
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SITE_URL.startswith("https://")
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if SITE_URL.startswith("https://") else 0, minimum=0)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY") else None
+# Both bind more than this site (every subdomain; browsers' built-in lists, hard to leave): the operator's call.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
+# Behind a proxy, the client's scheme and address come from its X-Forwarded-Proto and X-Forwarded-For.
+BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY")
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_TLS_PROXY else None
 
 # Appeals policy. DSA Art. 20 asks for at least six months; 184 days is never shorter than six calendar months.
 APPEAL_WINDOW_DAYS = env_int("APPEAL_WINDOW_DAYS", 184, minimum=184)

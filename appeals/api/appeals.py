@@ -1,10 +1,13 @@
 """GET /api/v1/appeals/: what the platform reads about appeals, and the outcome it must act on. Only what it needs:
 never the appellant's contact address, statement, evidence or messages, nor which reviewer decided."""
 
+import datetime as dt
+from functools import cached_property
 from typing import Any
 
 import django_filters
 from django import forms
+from django.db import models
 from django.db.models import Prefetch, QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers, viewsets
@@ -44,6 +47,18 @@ class AppealApiFilter(AppealFilter):
     )
 
 
+class UtcDateTimeField(serializers.DateTimeField):
+    """A moment in UTC, as every moment the API gives. Naming the zone spares looking up the active one for each
+    value: five a row, a hundred rows a page."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("default_timezone", dt.UTC)
+        super().__init__(*args, **kwargs)
+
+
+UTC_FIELD_MAPPING = {**serializers.ModelSerializer.serializer_field_mapping, models.DateTimeField: UtcDateTimeField}
+
+
 class SuspensionRefSerializer(serializers.ModelSerializer[Suspension]):
     class Meta:
         model = Suspension
@@ -57,12 +72,13 @@ class BlankAsNullChoiceField(serializers.ChoiceField):
 
 class AppealDecisionSerializer(serializers.ModelSerializer[Decision]):
     reasons = serializers.CharField(help_text="The reasons as the appellant reads them.")
-    decided_at = serializers.DateTimeField(source="appeal.decided_at")
+    serializer_field_mapping = UTC_FIELD_MAPPING
+    decided_at = UtcDateTimeField(source="appeal.decided_at")
     approved = serializers.SerializerMethodField(help_text="A second senior reviewer approved this reversal.")
     new_decision_account = BlankAsNullChoiceField(
         choices=DecisionAccount.choices, allow_null=True, help_text="For `modified`: the restriction it becomes."
     )
-    new_end_date = serializers.DateTimeField(allow_null=True, help_text="For `modified`: the restriction's new end.")
+    new_end_date = UtcDateTimeField(allow_null=True, help_text="For `modified`: the restriction's new end.")
     action = serializers.SerializerMethodField()
 
     class Meta:
@@ -84,6 +100,7 @@ class AppealDecisionSerializer(serializers.ModelSerializer[Decision]):
 
 
 class AppealSerializer(serializers.ModelSerializer[Appeal]):
+    serializer_field_mapping = UTC_FIELD_MAPPING
     suspension = SuspensionRefSerializer()
     status = serializers.ChoiceField(
         choices=AppealStatus.choices,
@@ -109,10 +126,15 @@ class AppealSerializer(serializers.ModelSerializer[Appeal]):
             "decision",
         ]
 
+    @cached_property
+    def _decision(self) -> AppealDecisionSerializer:
+        """One for the whole page: a serializer copies its fields when made, which would cost more than the row."""
+        return AppealDecisionSerializer(context=self.context)
+
     @extend_schema_field(AppealDecisionSerializer(allow_null=True))
     def get_decision(self, appeal: Appeal) -> dict[str, Any] | None:
         final = appeal.final_decisions  # type: ignore[attr-defined]  # prefetched by the view
-        return AppealDecisionSerializer(final[0]).data if final else None
+        return self._decision.to_representation(final[0]) if final else None
 
 
 @extend_schema_view(

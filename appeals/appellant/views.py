@@ -187,18 +187,20 @@ def status(request: HttpRequest, access: AppellantAccess, reference: str) -> Htt
 def _status_page(
     request: HttpRequest, access: AppellantAccess, appeal: Appeal, form: ReplyForm, code: int = 200
 ) -> HttpResponse:
-    conversation = appeal.messages.filter(internal=False).prefetch_related("attachments")
+    conversation = list(appeal.messages.filter(internal=False).prefetch_related("attachments"))
+    questions = [message for message in conversation if message.reply_by is not None]
     waiting_for_answer = appeal.status == AppealStatus.INFO_REQUESTED
     context = {
         "appeal": appeal,
         "shown_status": appeal.status_for_appellant,
         "timeline": appellant_timeline(appeal),
         "conversation": conversation,
-        "open_request": conversation.filter(reply_by__isnull=False).last() if waiting_for_answer else None,
+        "open_request": questions[-1] if waiting_for_answer and questions else None,
         "evidence": appeal.evidence.filter(message__isnull=True),
         "form": form,
         "show_reasons": access.through_address_on_file or appeal.identity_verified,
-        "decision": appeal.final_decision(),
+        # Only whether to link to it; a decided appeal has its final decision (appeal_decide), so no query.
+        "decision": appeal.status == AppealStatus.DECIDED,
     }
     return render(request, "appeal/status.html", context, status=code)
 

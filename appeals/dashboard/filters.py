@@ -11,7 +11,8 @@ from appeals.models import DUE_SOON, OPEN_STATUSES, Appeal, AppealStatus, Wave, 
 
 
 class AppealFilter(django_filters.FilterSet):
-    status = django_filters.MultipleChoiceFilter(choices=AppealStatus.choices, label=_("Status"))
+    # A column of the appeal itself: no join can repeat a row, so no DISTINCT (which would sort every column).
+    status = django_filters.MultipleChoiceFilter(choices=AppealStatus.choices, distinct=False, label=_("Status"))
     category = django_filters.ChoiceFilter(
         field_name="suspension__category", choices=Category.choices, label=_("Category")
     )

@@ -1,13 +1,14 @@
 """The review dashboard: the queue, take-next, the case, and every action on it. Views parse and call services."""
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, time
 from functools import partial
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -19,7 +20,7 @@ from accounts.staff_access import staff_required
 from appeals.dashboard.bulk_views import BulkApproveForm, bulk_approve
 from appeals.dashboard.filters import AppealFilter
 from appeals.dashboard.forms import DecideForm, NoteForm, ReasonForm, RequestInfoForm, SendBackForm
-from appeals.models import Appeal, Decision, Outcome, ReasonTemplate, Suspension
+from appeals.models import Appeal, Decision, Outcome, ReasonTemplate, Suspension, Wave
 from appeals.services import (
     SINGLE_USE_LINKS,
     appeal_claim,
@@ -40,6 +41,8 @@ from portal.notifications.models import Notification
 from portal.rules import RuleViolation
 
 PAGE_SIZE = 50
+# Nobody reads a queue 1,000 rows deep: past that, the filters narrow it.
+QUEUE_PAGES = 20
 # Several forms share one page: each gets its own id prefix so every label points at its own field.
 FORMS: dict[str, Callable[..., Any]] = {
     "decide_form": partial(DecideForm, auto_id="decide_%s"),
@@ -58,14 +61,47 @@ def _user(request: HttpRequest) -> User:
 # --- the queue ---------------------------------------------------------------------------------------------------
 
 
+# What a queue row shows; nothing else is read (the statement alone can be 5,000 characters a row).
+QUEUE_ROW_FIELDS = [
+    "reference",
+    "handle",
+    "status",
+    "due_at",
+    "identity_verified",
+    "escalated",
+    "suspension__category",
+    "suspension__informed_at",
+    "suspension__automated_detection",
+    "assigned_to__full_name",
+]
+# The counters above the queue stop counting here: a backlog of 100,000 shows as "999+" rather than being counted on
+# every page load.
+QUEUE_COUNT_CAP = 999
+
+
+@dataclass(frozen=True)
+class Tally:
+    value: int
+    capped: bool
+
+    def __str__(self) -> str:
+        return f"{self.value}+" if self.capped else str(self.value)
+
+    def __bool__(self) -> bool:
+        return self.value > 0
+
+
 @require_GET
 @staff_required()
 def queue(request: HttpRequest) -> HttpResponse:
-    base = Appeal.objects.filter(suspension__isnull=False).select_related("suspension__wave", "assigned_to")
-    appeals = AppealFilter(request.GET, queryset=base, request=request)
-    page = max(1, _int(request.GET.get("page"), 1))
-    # Bounded pagination: one row past the page says whether there is a next one, with no COUNT of the result.
+    base = Appeal.objects.filter(suspension__isnull=False).select_related("suspension", "assigned_to")
+    appeals = AppealFilter(request.GET, queryset=base.only(*QUEUE_ROW_FIELDS), request=request)
+    waves = _wave_choices(appeals)
+    page = min(max(1, _int(request.GET.get("page"), 1)), QUEUE_PAGES)
+    # Bounded pagination: one row past the page says whether there is a next one, with no COUNT of the result, and
+    # no page lies deeper than QUEUE_PAGES, so none reads more than that many pages of index entries.
     rows = list(appeals.qs[(page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1])
+    more = len(rows) > PAGE_SIZE
     return render(
         request,
         "review/queue.html",
@@ -73,19 +109,29 @@ def queue(request: HttpRequest) -> HttpResponse:
             "filter": appeals,
             "appeals": rows[:PAGE_SIZE],
             "page": page,
-            "has_next": len(rows) > PAGE_SIZE,
+            "has_next": more and page < QUEUE_PAGES,
+            "beyond_last_page": more and page == QUEUE_PAGES,
             "counts": _queue_counts(_user(request)),
             "query": _query_without_page(request),
+            "waves": waves,
         },
     )
 
 
-def _queue_counts(user: User) -> dict[str, int]:
-    return Appeal.objects.workload(
-        timezone.now(),
-        mine=Count("pk", filter=Q(assigned_to=user)),
-        unassigned=Count("pk", filter=Q(assigned_to__isnull=True)),
+def _wave_choices(appeals: AppealFilter) -> list[tuple[int, str]]:
+    """The waves, read once: they key the cached filter form (a new wave shows at once), and a form drawn afresh
+    lists them without reading them again, so every load costs the same queries."""
+    waves = list(Wave.objects.values_list("pk", "name"))
+    field = appeals.form.fields["wave"]
+    field.widget.choices = [("", field.empty_label), *waves]  # what the field's queryset would have listed
+    return waves
+
+
+def _queue_counts(user: User) -> dict[str, Tally]:
+    counts = Appeal.objects.workload_up_to(
+        QUEUE_COUNT_CAP, timezone.now(), mine=Q(assigned_to=user), unassigned=Q(assigned_to__isnull=True)
     )
+    return {name: Tally(min(count, QUEUE_COUNT_CAP), count > QUEUE_COUNT_CAP) for name, count in counts.items()}
 
 
 def _query_without_page(request: HttpRequest) -> str:

@@ -2,6 +2,8 @@ import ipaddress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from django.conf import settings
+
 from portal.audit.models import ActorKind
 
 if TYPE_CHECKING:
@@ -49,8 +51,10 @@ def normalize_ip(ip: str | None) -> str | None:
 
 
 def request_ip(request: "HttpRequest") -> str | None:
-    """The client address as the server saw it (behind a proxy, the proxy sets REMOTE_ADDR via its WSGI server)."""
-    return normalize_ip(request.META.get("REMOTE_ADDR"))
+    """The client address. Behind our proxy (BEHIND_TLS_PROXY) every connection comes from the proxy, which appends
+    the address it saw to X-Forwarded-For: the last entry is the client; earlier ones are whatever the client sent."""
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "") if settings.BEHIND_TLS_PROXY else ""
+    return normalize_ip(forwarded.rpartition(",")[2].strip() or request.META.get("REMOTE_ADDR"))
 
 
 def staff_actor(request: "HttpRequest") -> Actor:

@@ -1,4 +1,7 @@
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -8,34 +11,74 @@ from django.utils import timezone
 from portal.audit.actors import Actor
 from portal.audit.chain import GENESIS_HASH, event_hash
 from portal.audit.models import AuditEvent
+from portal.bulk_insert import bulk_insert
 
 # Any fixed number: the key of the PostgreSQL advisory lock that serialises appends to the chain.
 _CHAIN_LOCK_KEY = 0x52454355  # "RECU"
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One event for audit_record_many: what was done, to what, with which details."""
+
+    action: str
+    target: models.Model | tuple[str, str]
+    data: dict[str, Any] | None = None
 
 
 def audit_record(
     *, actor: Actor, action: str, target: models.Model | tuple[str, str], data: dict[str, Any] | None = None
 ) -> AuditEvent:
     """Append one event to the chain. Call inside the transaction of the change it records."""
-    target_type, target_id = _target_key(target)
     with transaction.atomic():
-        _lock_chain()
-        head = AuditEvent.objects.order_by("-seq").values("seq", "hash").first()
-        fields: dict[str, Any] = {
-            "seq": head["seq"] + 1 if head else 1,
-            "created_at": timezone.now(),
-            "actor_kind": actor.kind.value,
-            "actor_id": actor.id,
-            "actor_label": actor.label,
-            "action": action,
-            "target_type": target_type,
-            "target_id": target_id,
-            # Round-trip through JSON so the hashed form is exactly what the database gives back.
-            "data": json.loads(json.dumps(data or {}, cls=DjangoJSONEncoder)),
-            "ip": actor.ip,
-            "prev_hash": head["hash"] if head else GENESIS_HASH,
-        }
+        seq, prev_hash = _chain_head()
+        fields = _event_fields(actor, AuditEntry(action, target, data), seq=seq + 1, prev_hash=prev_hash)
         return AuditEvent.objects.create(**fields, hash=event_hash(fields))
+
+
+def audit_record_many(*, actor: Actor, entries: Sequence[AuditEntry]) -> list[AuditEvent]:
+    """Append events to the chain in the order given, each linked to the one before, with one lock, one read of the
+    head and one bulk insert: what a batch of changes costs does not grow by a query per event. Call inside the
+    transaction of the changes they record."""
+    if not entries:
+        return []
+    with transaction.atomic():
+        seq, prev_hash = _chain_head()
+        now = timezone.now()
+        events = []
+        for entry in entries:
+            seq += 1
+            fields = _event_fields(actor, entry, seq=seq, prev_hash=prev_hash, at=now)
+            prev_hash = event_hash(fields)
+            events.append(AuditEvent(**fields, hash=prev_hash))
+        return bulk_insert(events)
+
+
+def _chain_head() -> tuple[int, str]:
+    """The last event's seq and hash (0 and the genesis hash for an empty chain), with the chain locked."""
+    _lock_chain()
+    head = AuditEvent.objects.order_by("-seq").values("seq", "hash").first()
+    return (head["seq"], head["hash"]) if head else (0, GENESIS_HASH)
+
+
+def _event_fields(
+    actor: Actor, entry: AuditEntry, *, seq: int, prev_hash: str, at: datetime | None = None
+) -> dict[str, Any]:
+    target_type, target_id = _target_key(entry.target)
+    return {
+        "seq": seq,
+        "created_at": at or timezone.now(),
+        "actor_kind": actor.kind.value,
+        "actor_id": actor.id,
+        "actor_label": actor.label,
+        "action": entry.action,
+        "target_type": target_type,
+        "target_id": target_id,
+        # Round-trip through JSON so the hashed form is exactly what the database gives back.
+        "data": json.loads(json.dumps(entry.data or {}, cls=DjangoJSONEncoder)),
+        "ip": actor.ip,
+        "prev_hash": prev_hash,
+    }
 
 
 def _target_key(target: models.Model | tuple[str, str]) -> tuple[str, str]:

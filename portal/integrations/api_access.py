@@ -19,6 +19,7 @@ from accounts.staff_access import second_factor_passed
 from portal.audit.actors import Actor, request_ip, staff_actor
 from portal.integrations.keys import key_hash, key_prefix
 from portal.integrations.models import ApiKey
+from portal.ratelimit import CacheUnavailable, limit_not_applied
 
 if TYPE_CHECKING:
     from rest_framework.views import APIView
@@ -114,6 +115,13 @@ class PerCallerThrottle(SimpleRateThrottle):
 
     def get_rate(self) -> str:
         return settings.API_RATE_LIMIT
+
+    def allow_request(self, request: Request, view: "APIView") -> bool:
+        try:
+            return super().allow_request(request, view)
+        except CacheUnavailable as error:  # fails open, like every rate limit (see portal/ratelimit.py)
+            limit_not_applied(self.scope, error)
+            return True
 
     def get_cache_key(self, request: Request, view: "APIView") -> str | None:
         if isinstance(request.auth, ApiKey):
