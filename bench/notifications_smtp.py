@@ -17,7 +17,6 @@ The whole run stops at --timeout seconds; whatever was not delivered by then cou
 """
 
 import argparse
-import contextlib
 import email.policy
 import json
 import logging
@@ -35,12 +34,9 @@ from email.parser import BytesHeaderParser
 from pathlib import Path
 from typing import Any
 
-import dj_database_url
-import psycopg
+import benchkit
 from aiosmtpd.controller import Controller
-from psycopg import sql
 
-ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
 DOMAIN = "bench.invalid"  # never a real recipient, so an earlier run's rows can be told apart and removed
 DIRECT_DOMAIN = "direct.bench.invalid"
@@ -78,7 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not database_url.startswith(("postgres://", "postgresql://")):
         print("Set DATABASE_URL to a PostgreSQL database, e.g. postgres://postgres@127.0.0.1:5432/recourse_bench")
         return 2
-    database_ensure(database_url)
+    benchkit.database_ensure(database_url)
     django_setup()
     mailbox = CountingMailbox()
     server = Controller(mailbox, hostname=HOST, port=free_port())
@@ -112,38 +108,9 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
-def database_ensure(url: str) -> None:
-    """Create the database unless it exists, by way of the server's `postgres` database."""
-    config = dj_database_url.parse(url)
-    name = config["NAME"]
-    with psycopg.connect(
-        host=config.get("HOST") or None,
-        port=config.get("PORT") or None,
-        user=config.get("USER") or None,
-        password=config.get("PASSWORD") or None,
-        dbname="postgres",
-        autocommit=True,
-        connect_timeout=10,
-    ) as connection:
-        if connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            return
-        with contextlib.suppress(psycopg.errors.DuplicateDatabase):  # another run created it a moment ago
-            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        print(f"Created database {name}.", file=sys.stderr)
-
-
 def django_setup(*, migrate: bool = True) -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
-    import django
-    from django.conf import settings
-    from django.core.management import call_command
-
-    django.setup()
+    benchkit.django_setup(migrate=migrate)
     logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every SMTP command at INFO
-    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
-    if migrate:
-        call_command("migrate", verbosity=0, interactive=False)
 
 
 def mailers_point_at(port: int) -> None:
