@@ -15,7 +15,8 @@ from psycopg import sql
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVER = "postgres://postgres@127.0.0.1:5432"
-PREFIX = "recourse_bench_test_"
+# Per test run, so two runs on one machine (a CI run beside a developer's) never drop each other's databases.
+PREFIX = f"recourse_bench_test_{os.getpid()}_"
 
 pytestmark = pytest.mark.postgres
 
