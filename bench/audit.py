@@ -88,9 +88,10 @@ def method(sizes: Sequence[int], real: int) -> str:
         f"{' and '.join(f'{size:,}' for size in sizes)} events, copy those events' actors, actions, targets and data "
         "in turn (each with its own target id and time), are chained with the same event_hash audit_record uses and "
         f"loaded with COPY in chunks of {CHUNK:,} (appending through audit_record would take hours); VACUUM ANALYZE "
-        "after loading. `manage.py audit_verify` runs in its own process: wall time, and peak resident memory from "
-        "wait4. Beside it, in the same run, the same columns in chain order read with COPY ... TO STDOUT (output "
-        "discarded) and with a server-side cursor fetching every row into Python. A changed event must be named."
+        "after loading. `manage.py audit_verify` runs in its own process: wall time (including the command's start, "
+        "about a second, which dominates at --quick sizes), and peak resident memory from wait4. Beside it, in the "
+        "same run, the same columns in chain order read with COPY ... TO STDOUT (output discarded) and with a "
+        "server-side cursor fetching every row into Python. A changed event must be named."
     )
 
 
