@@ -80,15 +80,15 @@ class StringOnly:
 
 
 class Text(StringOnly, serializers.CharField):
-    pass
+    """A JSON string of text."""
 
 
 class Email(StringOnly, serializers.EmailField):
-    pass
+    """A JSON string holding an email address."""
 
 
 class Slug(StringOnly, serializers.SlugField):
-    pass
+    """A JSON string holding a slug."""
 
 
 class Choice(serializers.ChoiceField):
