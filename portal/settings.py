@@ -268,6 +268,9 @@ WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 30, minimum=1
 WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 12, minimum=1)
 # Endpoints must be https:// unless this is on (only for development and tests: events carry account data).
 WEBHOOK_ALLOW_HTTP = env_bool("WEBHOOK_ALLOW_HTTP", default=DEBUG)
+# Endpoints must resolve to public internet addresses (not loopback, private networks or cloud metadata) unless this
+# is on: a receiver on this machine or the local network is for development and tests.
+WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", default=WEBHOOK_ALLOW_HTTP)
 
 # The platform's REST API (/api/v1/): API keys with scopes, or a staff session for reading. Every error is JSON.
 API_RATE_LIMIT = env_str("API_RATE_LIMIT", "600/min")

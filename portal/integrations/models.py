@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
+from portal.integrations.egress import is_public
+
 
 class Scope(models.TextChoices):
     SUSPENSIONS_WRITE = "suspensions:write", "Send suspensions and notices"
@@ -69,9 +71,21 @@ class ApiKey(models.Model):
 def webhook_url_validator(url: str) -> None:
     """Events name the accounts they concern, so they travel over TLS; plain http is for development only."""
     allowed = {"https", "http"} if settings.WEBHOOK_ALLOW_HTTP else {"https"}
-    scheme = urlsplit(url).scheme.lower()
-    if scheme and scheme not in allowed:  # no scheme at all is the URL check's to report
+    parts = urlsplit(url)
+    if parts.scheme and parts.scheme.lower() not in allowed:  # no scheme at all is the URL check's to report
         raise ValidationError("Use an https:// URL.", code="https_required")
+    if not settings.WEBHOOK_ALLOW_PRIVATE and _names_private_host(parts.hostname or ""):
+        raise ValidationError("Use an address on the public internet.", code="private_address")
+
+
+def _names_private_host(host: str) -> bool:
+    """What can be told without a DNS lookup; the worker checks the resolved address again before each connection."""
+    if host == "localhost" or host.endswith((".localhost", ".local", ".internal")):
+        return True
+    try:
+        return not is_public(host)
+    except ValueError:  # a name, not an address
+        return False
 
 
 class WebhookEndpoint(models.Model):

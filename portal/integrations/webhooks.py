@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from portal.integrations.egress import PublicHTTPHandler, PublicHTTPSHandler
 from portal.integrations.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from portal.integrations.signing import SIGNATURE_HEADER, signature_header
 from portal.notifications.delivery import overdue_take, retry_delay
@@ -115,7 +116,10 @@ class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
         return None
 
 
-_opener = urllib.request.build_opener(_RefuseRedirects)
+# No proxy from the environment: the address check must see the endpoint itself, not a proxy in front of it.
+_opener = urllib.request.build_opener(
+    urllib.request.ProxyHandler({}), PublicHTTPHandler, PublicHTTPSHandler, _RefuseRedirects
+)
 
 
 def _post(delivery: WebhookDelivery) -> Answer:

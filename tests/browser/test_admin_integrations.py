@@ -31,7 +31,7 @@ def test_administrator_issues_a_key_sees_it_once_revokes_it_and_reads_a_delivery
     csp_violations: list[str],
     readme_screenshot: Callable[[str], Path],
 ) -> None:
-    settings.WEBHOOK_ALLOW_HTTP = True
+    settings.WEBHOOK_ALLOW_HTTP = settings.WEBHOOK_ALLOW_PRIVATE = True
     platform = integration_save(actor=SETUP, integration=Integration(name="Example platform"))
     delivery = a_delivery_that_could_not_connect(platform)
     staff_login(page, live_server, ada, next_path="/admin/")

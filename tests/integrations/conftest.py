@@ -82,8 +82,9 @@ class Receiver:
 
 @pytest.fixture(autouse=True)
 def _plain_http_endpoints(settings) -> None:
-    """The receiver speaks plain HTTP on localhost; production requires https://."""
+    """The receiver speaks plain HTTP on localhost; production requires https:// to a public address."""
     settings.WEBHOOK_ALLOW_HTTP = True
+    settings.WEBHOOK_ALLOW_PRIVATE = True
 
 
 @pytest.fixture

@@ -60,6 +60,26 @@ def test_an_endpoint_url_must_be_https_and_well_formed(settings, url: str, reaso
     assert not WebhookEndpoint.objects.exists()
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://127.0.0.1/hook",
+        "https://10.1.2.3/hook",
+        "https://169.254.169.254/latest/meta-data/",
+        "https://[::1]/hook",
+        "https://[::ffff:192.168.0.1]/hook",
+        "https://localhost/hook",
+        "https://metadata.google.internal/hook",
+    ],
+)
+def test_an_endpoint_on_a_private_address_is_refused(settings, url: str) -> None:
+    settings.WEBHOOK_ALLOW_PRIVATE = False
+    response = key_client("webhooks:manage").post(WEBHOOKS, {"url": url}, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"url": ["Use an address on the public internet."]}
+    assert not WebhookEndpoint.objects.exists()
+
+
 def test_registering_the_same_url_twice_is_refused() -> None:
     client = key_client("webhooks:manage")
     assert client.post(WEBHOOKS, {"url": URL}, format="json").status_code == 201

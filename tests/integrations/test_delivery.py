@@ -98,6 +98,31 @@ def test_a_receiver_that_is_down_is_tried_again(platform, announce, worker) -> N
     assert status_code is None and "ConnectionRefusedError" in error
 
 
+def test_an_endpoint_on_a_private_address_is_not_contacted(
+    settings, receiver: Receiver, endpoint: WebhookEndpoint, announce, worker
+) -> None:
+    """Registered while allowed (or through a name that later resolves to loopback): the worker still refuses."""
+    settings.WEBHOOK_ALLOW_PRIVATE = False
+    delivery = announce()
+    assert worker() == [DeliveryStatus.QUEUED]
+    assert receiver.received == []
+    [(status_code, error)] = attempts(delivery)
+    assert status_code is None
+    assert error == f"PrivateAddressRefused: {HOST} resolves to {HOST}, which is not a public internet address"
+
+
+def test_a_name_resolving_to_loopback_is_refused_where_the_connection_is_made(
+    settings, platform, receiver: Receiver, announce, worker
+) -> None:
+    webhook_endpoint_register(actor=PLATFORM_ADMIN, integration=platform, url=receiver.url.replace(HOST, "localhost"))
+    settings.WEBHOOK_ALLOW_PRIVATE = False
+    delivery = announce()
+    worker()
+    assert receiver.received == []
+    [(_, error)] = attempts(delivery)
+    assert error.startswith("PrivateAddressRefused: localhost resolves to ")
+
+
 def test_a_receiver_that_does_not_answer_in_time_is_tried_again(
     receiver: Receiver, endpoint: WebhookEndpoint, announce, worker, settings
 ) -> None:
