@@ -3,7 +3,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from portal.audit.models import AuditEvent
+from portal.audit.models import AuditEvent, AuditPersonalData
 
 
 class ViewOnly:
@@ -26,9 +26,25 @@ class ReadOnlyAdmin(ViewOnly, admin.ModelAdmin):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
-    list_display = ["seq", "created_at", "actor_kind", "actor_label", "action", "target_type", "target_id", "ip"]
+    list_display = ["seq", "created_at", "actor_kind", "actor", "action", "target_type", "target_id", "client_ip"]
     list_filter = ["actor_kind", "action", "target_type"]
-    search_fields = ["=actor_id", "actor_label", "=target_id", "action"]
+    search_fields = ["=hashed_actor_id", "=personal__actor_id", "personal__actor_label", "=target_id", "action"]
     ordering = ["-seq"]
     show_full_result_count = False  # no COUNT(*) over millions of events on every page
-    readonly_fields = [field.name for field in AuditEvent._meta.fields]
+    readonly_fields = [field.name for field in AuditEvent._meta.fields] + ["actor", "client_ip", "personal_data"]
+
+    @admin.display(description="actor")
+    def actor(self, event: AuditEvent) -> str:
+        return event.actor_label or event.actor_id
+
+    @admin.display(description="IP")
+    def client_ip(self, event: AuditEvent) -> str:
+        return event.ip or ""
+
+    @admin.display(description="personal data")
+    def personal_data(self, event: AuditEvent) -> str:
+        """Kept, erased by retention, or never any (events recorded before the split hold it in the row)."""
+        personal = AuditPersonalData.objects.filter(event=event).values_list("data", flat=True).first()
+        if personal is not None:
+            return str(personal)
+        return "erased" if event.personal_digest else "none"

@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from portal.audit.actors import Actor
 from portal.audit.chain import GENESIS_HASH, event_hash
-from portal.audit.models import AuditEvent
+from portal.audit.models import AuditEvent, AuditPersonalData
+from portal.audit.personal import Split, personal_split
 from portal.bulk_insert import bulk_insert
 
 # Any fixed number: the key of the PostgreSQL advisory lock that serialises appends to the chain.
@@ -32,8 +33,11 @@ def audit_record(
     """Append one event to the chain. Call inside the transaction of the change it records."""
     with transaction.atomic():
         seq, prev_hash = _chain_head()
-        fields = _event_fields(actor, AuditEntry(action, target, data), seq=seq + 1, prev_hash=prev_hash)
-        return AuditEvent.objects.create(**fields, hash=event_hash(fields))
+        fields, split = _event_fields(actor, AuditEntry(action, target, data), seq=seq + 1, prev_hash=prev_hash)
+        event = AuditEvent.rows.create(**_as_columns(fields), hash=event_hash(fields))
+        if split.personal is not None:
+            AuditPersonalData.objects.create(event=event, salt=split.salt or "", **split.personal)
+        return event
 
 
 def audit_record_many(*, actor: Actor, entries: Sequence[AuditEntry]) -> list[AuditEvent]:
@@ -45,40 +49,53 @@ def audit_record_many(*, actor: Actor, entries: Sequence[AuditEntry]) -> list[Au
     with transaction.atomic():
         seq, prev_hash = _chain_head()
         now = timezone.now()
-        events = []
+        events, splits = [], []
         for entry in entries:
             seq += 1
-            fields = _event_fields(actor, entry, seq=seq, prev_hash=prev_hash, at=now)
+            fields, split = _event_fields(actor, entry, seq=seq, prev_hash=prev_hash, at=now)
             prev_hash = event_hash(fields)
-            events.append(AuditEvent(**fields, hash=prev_hash))
-        return bulk_insert(events)
+            events.append(AuditEvent(**_as_columns(fields), hash=prev_hash))
+            splits.append(split)
+        bulk_insert(events)
+        AuditPersonalData.objects.bulk_create(
+            AuditPersonalData(event=event, salt=split.salt or "", **split.personal)
+            for event, split in zip(events, splits, strict=True)
+            if split.personal is not None
+        )
+        return events
 
 
 def _chain_head() -> tuple[int, str]:
     """The last event's seq and hash (0 and the genesis hash for an empty chain), with the chain locked."""
     _lock_chain()
-    head = AuditEvent.objects.order_by("-seq").values("seq", "hash").first()
+    head = AuditEvent.rows.order_by("-seq").values("seq", "hash").first()
     return (head["seq"], head["hash"]) if head else (0, GENESIS_HASH)
 
 
 def _event_fields(
     actor: Actor, entry: AuditEntry, *, seq: int, prev_hash: str, at: datetime | None = None
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], Split]:
+    """The event's hashed fields, and its personal part kept beside it."""
     target_type, target_id = _target_key(entry.target)
-    return {
+    # Round-trip through JSON so the hashed form is exactly what the database gives back.
+    split = personal_split(actor, entry.action, json.loads(json.dumps(entry.data or {}, cls=DjangoJSONEncoder)))
+    fields = {
         "seq": seq,
         "created_at": at or timezone.now(),
         "actor_kind": actor.kind.value,
-        "actor_id": actor.id,
-        "actor_label": actor.label,
         "action": entry.action,
         "target_type": target_type,
         "target_id": target_id,
-        # Round-trip through JSON so the hashed form is exactly what the database gives back.
-        "data": json.loads(json.dumps(entry.data or {}, cls=DjangoJSONEncoder)),
-        "ip": actor.ip,
         "prev_hash": prev_hash,
+        **split.row,
     }
+    return fields, split
+
+
+def _as_columns(fields: dict[str, Any]) -> dict[str, Any]:
+    """The hashed fields under the model's names for the row's own columns."""
+    renamed = {"actor_id": "hashed_actor_id", "actor_label": "hashed_actor_label", "ip": "hashed_ip"}
+    return {renamed.get(name, name): value for name, value in fields.items()}
 
 
 def _target_key(target: models.Model | tuple[str, str]) -> tuple[str, str]:

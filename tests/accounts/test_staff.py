@@ -17,7 +17,7 @@ def test_creating_staff_is_audited_with_the_roles(ada: User) -> None:
     user = staff_create(actor=actor(ada), user=User(email="New@Recourse.test", full_name="New"), roles=[Role.REVIEWER])
     event = AuditEvent.objects.for_target(user).get()
     assert event.action == "staff.created" and event.actor_id == str(ada.pk) and event.ip == "192.0.2.10"
-    assert event.data == {"email": "new@recourse.test", "roles": ["Reviewer"], "is_staff": False}
+    assert event.details == {"email": "new@recourse.test", "roles": ["Reviewer"], "is_staff": False}
 
 
 def test_an_address_in_other_case_is_the_same_person(ada: User, rita: User) -> None:
@@ -62,7 +62,7 @@ def test_edits_record_which_fields_changed_but_never_the_password(ada: User, rit
     rita.password = make_password("another long passphrase")
     staff_update(actor=actor(ada), user=rita)
     event = AuditEvent.objects.for_target(rita).get(action="staff.updated")
-    assert event.data == {"changes": {"full_name": ["Rita", "Rita Reviewer"]}}
+    assert event.details == {"changes": {"full_name": ["Rita", "Rita Reviewer"]}}
 
 
 @pytest.mark.parametrize(

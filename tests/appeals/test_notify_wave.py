@@ -27,8 +27,8 @@ def notify_wave(key: str) -> tuple[str, str]:
 
 
 def notices_queued_by_the_command() -> list[str]:
-    events = AuditEvent.objects.filter(action="notice.queued", actor_label="notify_wave")
-    return sorted(events.values_list("target_id", flat=True))
+    events = AuditEvent.objects.filter(action="notice.queued")
+    return sorted(event.target_id for event in events if event.actor_label == "notify_wave")
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from portal.audit.actors import Actor
-from portal.audit.chain import HASHED_FIELDS, event_hash
+from portal.audit.chain import HASHED_FIELDS, event_hash, personal_commitment
 from portal.audit.models import AuditEvent
 from portal.audit.services import audit_record
 
@@ -86,3 +86,34 @@ def test_an_ipv4_mapped_client_address_verifies_though_postgresql_writes_it_its_
     out = io.StringIO()
     call_command("audit_verify", stdout=out)
     assert "intact: 1 events" in out.getvalue()
+
+
+personal_parts = st.fixed_dictionaries(
+    {
+        "actor_id": st.text(),
+        "actor_label": st.text(),
+        "data": st.dictionaries(st.text(), json_values, max_size=4),
+        "ip": st.none() | st.ip_addresses().map(str),
+    }
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(events, st.text(alphabet="0123456789abcdef", min_size=64, max_size=64))
+def test_an_event_with_a_personal_part_hashes_its_commitment_under_the_key_personal(
+    fields: dict[str, Any], commitment: str
+) -> None:
+    expected = {name: fields[name] for name in HASHED_FIELDS}
+    expected["created_at"] = expected["created_at"].astimezone(UTC).isoformat(timespec="microseconds")
+    expected["personal"] = commitment
+    payload = json.dumps(expected, sort_keys=True, separators=(",", ":"), ensure_ascii=False, cls=DjangoJSONEncoder)
+    assert event_hash({**fields, "personal_digest": commitment}) == hashlib.sha256(payload.encode()).hexdigest()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="0123456789abcdef", min_size=32, max_size=32), personal_parts)
+def test_the_commitment_is_sha256_of_the_salt_and_the_json_dumps_personal_part(
+    salt: str, personal: dict[str, Any]
+) -> None:
+    payload = json.dumps(personal, sort_keys=True, separators=(",", ":"), ensure_ascii=False, cls=DjangoJSONEncoder)
+    assert personal_commitment(salt, personal) == hashlib.sha256((salt + payload).encode()).hexdigest()

@@ -14,7 +14,7 @@ NEW_PASSWORD = "tidal-quartz-harbour-91"
 
 
 def audit_trail(user: User) -> list[tuple[str, str, str]]:
-    return list(AuditEvent.objects.for_target(user).values_list("action", "actor_kind", "actor_id"))
+    return [(event.action, event.actor_kind, event.actor_id) for event in AuditEvent.objects.for_target(user)]
 
 
 def test_administrator_adds_a_reviewer_changes_role_and_deactivates(

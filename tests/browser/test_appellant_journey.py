@@ -127,7 +127,7 @@ def sign_in(page: Page, outbox_link: Callable[[str, str], str], suspension: Susp
 
 
 def appellant_trail() -> list[tuple[str, str, str | None]]:
-    return list(AuditEvent.objects.filter(actor_kind="appellant").values_list("action", "actor_id", "ip"))
+    return [(e.action, e.actor_id, e.ip) for e in AuditEvent.objects.filter(actor_kind="appellant")]
 
 
 # --- the journeys -------------------------------------------------------------------------------------------------
@@ -299,7 +299,7 @@ def test_appellant_finds_case_appeals_answers_and_reads_the_decision(
         ("appeal.answered", case_ref, "127.0.0.1"),
     ]
     staff_actions = AuditEvent.objects.for_target(appeal).filter(actor_kind="staff")
-    assert list(staff_actions.values_list("action", "actor_id")) == [
+    assert [(event.action, event.actor_id) for event in staff_actions] == [
         ("appeal.claimed", str(rita.pk)),
         ("appeal.info_requested", str(rita.pk)),
         ("appeal.decision_proposed", str(rita.pk)),

@@ -42,7 +42,8 @@ def shown(response: Any) -> list[str]:
 
 
 def actions_by(user: User, action: str) -> list[AuditEvent]:
-    return list(AuditEvent.objects.filter(action=action, actor_kind="staff", actor_id=str(user.pk)))
+    events = AuditEvent.objects.filter(action=action, actor_kind="staff")
+    return [event for event in events if event.actor_id == str(user.pk)]
 
 
 def issue_key(client: Client, platform: Integration, *scopes: str) -> tuple[Any, str]:
