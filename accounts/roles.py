@@ -26,7 +26,14 @@ _REVIEWER = [
 ]
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.REVIEWER: _REVIEWER,
-    Role.SENIOR_REVIEWER: [*_REVIEWER, "appeals.approve_decision", "appeals.bulk_decide", "audit.view_auditevent"],
+    Role.SENIOR_REVIEWER: [
+        *_REVIEWER,
+        "appeals.approve_decision",
+        "appeals.bulk_decide",
+        "appeals.decide_misuse",
+        "appeals.view_misusemeasure",
+        "audit.view_auditevent",
+    ],
     Role.ADMINISTRATOR: [
         "accounts.view_user",
         "accounts.add_user",
@@ -36,6 +43,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "notifications.view_notification",
         *[f"appeals.view_{model}" for model in ("appeal", "suspension", "notice", "message", "evidence", "decision")],
         "appeals.view_wave",
+        "appeals.view_misusemeasure",
         *[f"appeals.{verb}_reasontemplate" for verb in ("view", "add", "change", "delete")],
         *[
             f"integrations.{verb}_{model}"

@@ -6,7 +6,17 @@ from django.contrib import admin
 from django.db import transaction
 from django.http import HttpRequest
 
-from appeals.models import Appeal, Decision, Evidence, Message, Notice, ReasonTemplate, Suspension, Wave
+from appeals.models import (
+    Appeal,
+    Decision,
+    Evidence,
+    Message,
+    MisuseMeasure,
+    Notice,
+    ReasonTemplate,
+    Suspension,
+    Wave,
+)
 from portal.audit.actors import staff_actor
 from portal.audit.admin import ReadOnlyAdmin
 from portal.audit.services import audit_record
@@ -100,11 +110,23 @@ class AppealAdmin(ReadOnlyAdmin):
 
 @admin.register(Decision)
 class DecisionAdmin(ReadOnlyAdmin):
-    list_display = ["appeal", "outcome", "state", "decided_by", "approved_by", "created_at"]
-    list_filter = ["outcome", "state"]
+    list_display = ["appeal", "outcome", "state", "manifestly_unfounded", "decided_by", "approved_by", "created_at"]
+    list_filter = ["outcome", "state", "manifestly_unfounded"]
     search_fields = ["=appeal__reference"]
     list_select_related = ["appeal", "decided_by", "approved_by"]
     show_full_result_count = False
+
+
+@admin.register(MisuseMeasure)
+class MisuseMeasureAdmin(ReadOnlyAdmin):
+    """Warnings and blocks for misuse are decided on the review dashboard's Misuse page (appeals/misuse.py)."""
+
+    list_display = ["handle", "kind", "decided_at", "ends_at", "lifted_at", "decided_by"]
+    list_filter = ["kind", ("lifted_at", admin.EmptyFieldListFilter)]
+    search_fields = ["=handle_key"]
+    list_select_related = ["decided_by"]
+    show_full_result_count = False
+    readonly_fields = [field.name for field in MisuseMeasure._meta.fields]
 
 
 @admin.register(Message)

@@ -240,6 +240,13 @@ class AppealQuerySet(models.QuerySet["Appeal"]):
     def unassigned(self) -> "AppealQuerySet":
         return self.filter(assigned_to__isnull=True)
 
+    def closed_before(self, moment: datetime) -> "AppealQuerySet":
+        """Decided or withdrawn before `moment`: what retention purges once the period has passed."""
+        return self.filter(
+            Q(status=AppealStatus.DECIDED, decided_at__lt=moment)
+            | Q(status=AppealStatus.WITHDRAWN, withdrawn_at__lt=moment)
+        )
+
     def due_before(self, moment: datetime) -> "AppealQuerySet":
         return self.filter(due_at__lt=moment)
 
@@ -303,6 +310,9 @@ class Appeal(models.Model):
     escalated = models.BooleanField(default=False, help_text="Handed to a senior reviewer.")
     decided_at = models.DateTimeField(null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
+    purged_at = models.DateTimeField(
+        null=True, blank=True, help_text="When retention deleted the personal data; the decision and dates remain."
+    )
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1, help_text="Bumped by every change; catches stale forms.")
 
@@ -443,6 +453,12 @@ class Outcome(models.TextChoices):
     MODIFIED = "modified", _("Modified: the restriction is reduced")
 
 
+class DecisionQuerySet(models.QuerySet["Decision"]):
+    def counted_as_misuse(self) -> "DecisionQuerySet":
+        """Final decisions that found the account holder's own appeal manifestly unfounded (DSA Art. 23(2))."""
+        return self.filter(state="final", manifestly_unfounded=True, appeal__identity_verified=True)
+
+
 class Decision(models.Model):
     class State(models.TextChoices):
         PROPOSED = "proposed", _("Waiting for approval")
@@ -463,13 +479,25 @@ class Decision(models.Model):
     # For a modified restriction: what it becomes.
     new_decision_account = models.CharField(max_length=32, choices=DecisionAccount.choices, blank=True)
     new_end_date = models.DateTimeField(null=True, blank=True)
+    manifestly_unfounded = models.BooleanField(
+        default=False, help_text="The appeal was manifestly unfounded; repeated ones may lead to a warning or block."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = DecisionQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "id"]
+        indexes = [
+            # The misuse page reads only these; partial, so it stays small beside millions of decisions.
+            models.Index(fields=["appeal"], condition=Q(manifestly_unfounded=True), name="decision_unfounded_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["appeal"], condition=Q(state="final"), name="decision_one_final_per_appeal"
+            ),
+            models.CheckConstraint(
+                condition=Q(manifestly_unfounded=False) | Q(outcome="upheld"), name="decision_unfounded_is_upheld"
             ),
             models.UniqueConstraint(
                 fields=["appeal"], condition=Q(state="proposed"), name="decision_one_proposed_per_appeal"
@@ -508,3 +536,88 @@ class ReasonTemplate(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class MisuseKind(models.TextChoices):
+    WARNING = "warning", _("Warning")
+    BLOCK = "block", _("Block on new appeals")
+    DISMISSAL = "dismissal", _("Proposal dismissed")
+
+
+class MisuseMeasureQuerySet(models.QuerySet["MisuseMeasure"]):
+    def of_account(self, key: str) -> "MisuseMeasureQuerySet":
+        return self.filter(handle_key=key)
+
+    def blocks_in_force(self, now: datetime) -> "MisuseMeasureQuerySet":
+        return self.filter(kind=MisuseKind.BLOCK, lifted_at__isnull=True, decided_at__lte=now, ends_at__gt=now)
+
+    def standing_warnings(self, now: datetime) -> "MisuseMeasureQuerySet":
+        """Warnings recent enough to count as the prior warning a block needs: those of the last MISUSE_PERIOD_DAYS."""
+        since = now - timedelta(days=settings.MISUSE_PERIOD_DAYS)
+        return self.filter(kind=MisuseKind.WARNING, decided_at__gte=since)
+
+    def in_force(self, now: datetime) -> "MisuseMeasureQuerySet":
+        """What the person is shown: a block in force, or a standing warning."""
+        return self.blocks_in_force(now) | self.standing_warnings(now)
+
+    def counts_between(self, start: datetime, end: datetime) -> dict[str, int]:
+        """Warnings issued and blocks imposed in [start, end): the DSA Art. 24(1)(b) figures for a report."""
+        issued = self.filter(decided_at__gte=start, decided_at__lt=end)
+        return issued.aggregate(
+            warnings=models.Count("pk", filter=Q(kind=MisuseKind.WARNING)),
+            blocks=models.Count("pk", filter=Q(kind=MisuseKind.BLOCK)),
+        )
+
+
+class MisuseMeasure(models.Model):
+    """A senior reviewer's decision about an account holder who keeps filing manifestly unfounded appeals (DSA
+    Art. 23(2)): a warning, a time-limited block on new appeals, or the dismissal of the proposal to do either.
+
+    Keyed by the account (the normalised handle the platform identifies it by), not by an email address, so a new
+    contact address does not escape it, and it never touches anyone else's appeals."""
+
+    handle_key = models.CharField(max_length=255, editable=False)
+    handle = models.CharField(max_length=255)
+    kind = models.CharField(max_length=16, choices=MisuseKind.choices)
+    reasons = models.TextField(help_text="Shown to the person for a warning or block; internal for a dismissal.")
+    unfounded_appeals = models.PositiveIntegerField(help_text="Manifestly unfounded appeals weighed.")
+    decided_appeals = models.PositiveIntegerField(help_text="All the holder's appeals decided in the same period.")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField()
+    ends_at = models.DateTimeField(null=True, blank=True, help_text="When a block ends.")
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    lift_reasons = models.TextField(blank=True)
+
+    objects = MisuseMeasureQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-decided_at", "-id"]
+        permissions = [("decide_misuse", "Can warn or block people who misuse the appeals")]
+        indexes = [models.Index(fields=["handle_key", "decided_at"], name="misuse_account_idx")]
+        constraints = [
+            models.CheckConstraint(condition=~Q(reasons=""), name="misuse_has_reasons"),
+            models.CheckConstraint(
+                # ends_at__isnull=False too: a NULL comparison alone would let the check pass.
+                condition=Q(kind=MisuseKind.BLOCK, ends_at__isnull=False, ends_at__gt=models.F("decided_at"))
+                | (~Q(kind=MisuseKind.BLOCK) & Q(ends_at__isnull=True)),
+                name="misuse_block_has_end",
+            ),
+            models.CheckConstraint(
+                condition=Q(lifted_at__isnull=True) | Q(kind=MisuseKind.BLOCK, lifted_by__isnull=False),
+                name="misuse_only_blocks_lifted",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} @{self.handle}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.handle_key = handle_key(self.handle)
+        super().save(*args, **kwargs)
+
+    @property
+    def is_block(self) -> bool:
+        return self.kind == MisuseKind.BLOCK

@@ -10,12 +10,14 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.roles import Role
 from appeals.events import decision_announce
 from appeals.evidence import as_django_file, check_files
+from appeals.misuse import misuse_block_in_force
 from appeals.models import (
     OPEN_STATUSES,
     WORKABLE_STATUSES,
@@ -26,6 +28,7 @@ from appeals.models import (
     Message,
     Outcome,
     Suspension,
+    handle_key,
 )
 from portal.audit.actors import Actor
 from portal.audit.services import audit_record
@@ -54,6 +57,7 @@ def appeal_file(
     """The account holder, signed in through the address the platform has on file, appeals."""
     suspension = Suspension.objects.select_for_update().get(pk=suspension.pk)
     _check_holder_may_appeal(suspension)
+    _check_not_blocked(suspension)
     now = timezone.now()
     window_started = suspension.first_opened_at is None
     if window_started:
@@ -90,7 +94,8 @@ def appeal_file_unverified(
 
     It behaves the same whether or not the handle has a case, so it tells nobody who is suspended: the appeal is
     tied to the handle's newest case that can still take one, and otherwise kept unmatched for staff to look at.
-    Either way it is marked "identity not verified", and the deadline is left to the reviewer.
+    Either way it is marked "identity not verified", and the deadline is left to the reviewer. An account blocked
+    for misuse takes none either (its holder may not file now), which looks the same to the sender.
     """
     suspension = (
         Suspension.objects.for_handle(handle)
@@ -99,6 +104,8 @@ def appeal_file_unverified(
         .select_for_update(of=("self",))
         .first()
     )
+    if suspension is not None and misuse_block_in_force(handle_key(handle)) is not None:
+        suspension = None
     appeal = _create_appeal(
         suspension=suspension,
         handle=handle.strip().lstrip("@"),
@@ -351,10 +358,12 @@ def appeal_decide(
     reasons: str,
     new_decision_account: str = "",
     new_end_date: datetime | None = None,
+    manifestly_unfounded: bool = False,
     expected_version: int | None = None,
     ip: str | None = None,
 ) -> Decision:
-    """Decide with written reasons. A reversal in a sensitive category waits for a second senior reviewer."""
+    """Decide with written reasons. A reversal in a sensitive category waits for a second senior reviewer. An upheld
+    appeal may be marked manifestly unfounded, which counts towards a misuse warning or block (appeals/misuse.py)."""
     appeal = _lock(appeal, expected_version)
     _check_can_work(appeal, by)
     _require_perm(by, "appeals.decide_appeal")
@@ -366,6 +375,8 @@ def appeal_decide(
     suspension = _matched(appeal)
     if outcome == Outcome.MODIFIED:
         _check_modification(suspension, new_decision_account, new_end_date)
+    if manifestly_unfounded:
+        _check_may_mark_unfounded(appeal, outcome)
     needs_approval = outcome != Outcome.UPHELD and suspension.is_sensitive
     _resume_clock(appeal)  # deciding answers for the appellant's silence; waiting for approval is on our clock
     decision = Decision.objects.create(
@@ -376,6 +387,7 @@ def appeal_decide(
         state=Decision.State.PROPOSED if needs_approval else Decision.State.FINAL,
         new_decision_account=new_decision_account if outcome == Outcome.MODIFIED else "",
         new_end_date=new_end_date if outcome == Outcome.MODIFIED else None,
+        manifestly_unfounded=manifestly_unfounded,
     )
     if appeal.assigned_to_id is None:
         appeal.assigned_to, appeal.claimed_at = by, timezone.now()
@@ -397,7 +409,7 @@ def appeal_decide(
         actor=Actor.staff(by, ip),
         action="appeal.decided",
         target=appeal,
-        data={"decision": decision.pk, "outcome": outcome},
+        data={"decision": decision.pk, "outcome": outcome, "manifestly_unfounded": manifestly_unfounded},
     )
     return decision
 
@@ -574,6 +586,26 @@ def _check_holder_may_appeal(suspension: Suspension) -> None:
         raise RuleViolation(_("There is already an open appeal against this decision."), code="already_open")
     if holder_appeals.filter(status=AppealStatus.DECIDED).exists():
         raise RuleViolation(_("This decision was already reviewed on appeal."), code="already_decided")
+
+
+def _check_not_blocked(suspension: Suspension) -> None:
+    block = misuse_block_in_force(suspension.handle_key)
+    if block is not None:
+        raise RuleViolation(
+            _("You cannot file new appeals until %(date)s: %(reasons)s")
+            % {"date": date_format(timezone.localtime(block.ends_at)), "reasons": block.reasons},
+            code="misuse_blocked",
+        )
+
+
+def _check_may_mark_unfounded(appeal: Appeal, outcome: Outcome) -> None:
+    if outcome != Outcome.UPHELD:
+        raise RuleViolation(_("Only an appeal that is rejected can be marked manifestly unfounded."), code="unfounded")
+    if not appeal.identity_verified:
+        raise RuleViolation(
+            _("Verify the appellant's identity first: only the account holder's own appeals count towards misuse."),
+            code="unfounded",
+        )
 
 
 def _matched(appeal: Appeal) -> Suspension:

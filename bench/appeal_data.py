@@ -343,9 +343,9 @@ def _suspension_copy_sql(shift: str) -> str:
 def _decision_copy_sql(shift: str) -> str:
     return f"""
         INSERT INTO appeals_decision (id, appeal_id, outcome, state, reasons, decided_by_id, approved_by_id,
-            reviewed_at, review_comment, new_decision_account, new_end_date, created_at)
+            reviewed_at, review_comment, new_decision_account, new_end_date, created_at, manifestly_unfounded)
         SELECT d.id - b.k * %(stride)s, d.appeal_id - b.k * %(stride)s, d.outcome, d.state, d.reasons,
             d.decided_by_id, d.approved_by_id, d.reviewed_at - {shift}, d.review_comment, d.new_decision_account,
-            d.new_end_date - {shift}, d.created_at - {shift}
+            d.new_end_date - {shift}, d.created_at - {shift}, d.manifestly_unfounded
         FROM b JOIN appeals_decision d ON d.appeal_id = b.id
     """

@@ -51,6 +51,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A database error in any view becomes a clean 503 with Retry-After, not a 500 (portal/unavailable.py).
+    "portal.unavailable.DatabaseUnavailableMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -109,6 +111,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "portal.audit.actors.request_ip"  # the client's address behind a proxy too
 AXES_USERNAME_FORM_FIELD = "username"  # the sign-in form's field (Django's AuthenticationForm), not USERNAME_FIELD
 AXES_LOCKOUT_TEMPLATE = "review/locked_out.html"
+AXES_LOCKOUT_CALLABLE = "accounts.staff_views.locked_out"  # the same page, and a line in the audit trail
 OTP_TOTP_ISSUER = "Recourse"
 # A reviewer's claim returns to the queue after this long without any change to the appeal.
 CLAIM_IDLE_HOURS = env_int("CLAIM_IDLE_HOURS", 48, minimum=1)
@@ -198,6 +201,13 @@ if REDIS_URL:
 # given up as failed after NOTIFICATION_MAX_ATTEMPTS tries.
 NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 6, minimum=1)
 NOTIFICATION_RETRY_BASE_SECONDS = env_int("NOTIFICATION_RETRY_BASE_SECONDS", 60, minimum=1)
+# A message or webhook delivery still `sending` this long (a webhook: this long after its request timed out) lost its
+# worker, killed mid-send; the sweep queues it again. Far past any mail server's timeout, so a slow send is not sent
+# twice; the load and fault tests shorten it.
+OUTBOX_STUCK_AFTER_SECONDS = env_int("OUTBOX_STUCK_AFTER_SECONDS", 300, minimum=1)
+# A queued message or delivery whose worker task has not run this long after it was due lost its task (a worker
+# died holding it); the sweep hands it to the worker again.
+OUTBOX_OVERDUE_AFTER_SECONDS = env_int("OUTBOX_OVERDUE_AFTER_SECONDS", 120, minimum=1)
 # What else must follow a message's delivery status, by template: the dotted path of a function that takes the
 # Notification, called in the same transaction as each change of its status.
 NOTIFICATION_STATUS_HOOKS = {"suspension_notice": "appeals.notices.notice_follow_notification"}
@@ -229,6 +239,8 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
+# No script of ours reads the CSRF cookie (forms carry the token), so scripts may not read it at all.
+CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=SITE_URL.startswith("https://"))
@@ -245,10 +257,36 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_TLS_PROX
 APPEAL_WINDOW_DAYS = env_int("APPEAL_WINDOW_DAYS", 184, minimum=184)
 APPEAL_SERVICE_LEVEL_DAYS = env_int("APPEAL_SERVICE_LEVEL_DAYS", 14, minimum=1)
 APPEAL_STATEMENT_MAX_LENGTH = 5000
+# Uploads over FILE_UPLOAD_MAX_MEMORY_SIZE go to a temporary file cut off just past the evidence limit (10 MB).
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "appeals.evidence.EvidenceUploadHandler",
+]
+# Retention (manage.py retention_purge): the personal data of an appeal decided or withdrawn this many days ago is
+# deleted. Two years by default leaves time for out-of-court dispute settlement (DSA Art. 21) and court; never less
+# than the appeal window, so the suspension can no longer be appealed when its holder's data goes.
+RETENTION_DAYS = env_int("RETENTION_DAYS", 730, minimum=APPEAL_WINDOW_DAYS)
 # Overturning a suspension in these categories waits for a second senior reviewer.
 SENSITIVE_CATEGORIES = env_list(
     "SENSITIVE_CATEGORIES", ["STATEMENT_CATEGORY_RISK_FOR_PUBLIC_SECURITY", "STATEMENT_CATEGORY_PROTECTION_OF_MINORS"]
 )
+
+# The public transparency page (/transparency/): counts below TRANSPARENCY_MIN_COUNT read "fewer than N" (and what
+# could be worked out from them is withheld too); its figures are cached for TRANSPARENCY_CACHE_SECONDS.
+TRANSPARENCY_MIN_COUNT = env_int("TRANSPARENCY_MIN_COUNT", 10, minimum=2)
+TRANSPARENCY_CACHE_SECONDS = env_int("TRANSPARENCY_CACHE_SECONDS", 3600, minimum=0)
+
+# Misuse (DSA Art. 23(2)): an account holder with MISUSE_WARNING_AFTER manifestly unfounded appeals within
+# MISUSE_PERIOD_DAYS is proposed to the senior reviewers for a warning; MISUSE_BLOCK_AFTER more after a warning (which
+# stands for the same period), for a block on new appeals of MISUSE_BLOCK_MIN_DAYS to MISUSE_BLOCK_MAX_DAYS days.
+MISUSE_PERIOD_DAYS = env_int("MISUSE_PERIOD_DAYS", 365, minimum=1)
+MISUSE_WARNING_AFTER = env_int("MISUSE_WARNING_AFTER", 3, minimum=1)
+MISUSE_BLOCK_AFTER = env_int("MISUSE_BLOCK_AFTER", 1, minimum=1)
+MISUSE_BLOCK_MIN_DAYS = env_int("MISUSE_BLOCK_MIN_DAYS", 30, minimum=1)
+MISUSE_BLOCK_MAX_DAYS = env_int("MISUSE_BLOCK_MAX_DAYS", 180, minimum=MISUSE_BLOCK_MIN_DAYS)
+MISUSE_BLOCK_DEFAULT_DAYS = env_int("MISUSE_BLOCK_DEFAULT_DAYS", MISUSE_BLOCK_MIN_DAYS, minimum=MISUSE_BLOCK_MIN_DAYS)
+if MISUSE_BLOCK_DEFAULT_DAYS > MISUSE_BLOCK_MAX_DAYS:
+    raise ImproperlyConfigured(f"MISUSE_BLOCK_DEFAULT_DAYS must be at most {MISUSE_BLOCK_MAX_DAYS}.")
 
 # Sign-in and verification links, per client address and per handle, per hour.
 APPELLANT_LINK_RATE_LIMITS = {
@@ -318,9 +356,14 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
+# Every line goes through the redaction (portal/log_redaction.py): no sign-in token, API key, webhook secret or whole
+# email address reaches a log. Django's own "django" and "django.server" loggers are given no handlers of their own,
+# which would write past it (runserver's request lines carry sign-in links); their records go to the root's.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact": {"()": "portal.log_redaction.RedactingFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {"django": {"handlers": []}, "django.server": {"handlers": [], "propagate": True}},
 }

@@ -35,7 +35,9 @@ def make_api_key(*scopes: str, integration: str = "Example platform") -> tuple[A
     return issued.key, issued.plaintext
 
 
-def make_suspension(handle: str | None = None, *, informed: bool = True, **fields: Any) -> Suspension:
+def make_suspension(
+    handle: str | None = None, *, informed: bool = True, puid: str | None = None, **fields: Any
+) -> Suspension:
     number = next(_numbers)
     handle = handle or f"user{number}"
     values: dict[str, Any] = {
@@ -54,7 +56,7 @@ def make_suspension(handle: str | None = None, *, informed: bool = True, **field
         "territorial_scope": ["DE", "FR"],
     }
     values.update(fields)
-    suspension = suspension_ingest(actor=PLATFORM, puid=f"puid-{handle}-{number}", fields=values).suspension
+    suspension = suspension_ingest(actor=PLATFORM, puid=puid or f"puid-{handle}-{number}", fields=values).suspension
     if informed:
         sent = timezone.now() - timedelta(days=2)
         notice_record(

@@ -1,5 +1,6 @@
 """The public side: a suspended person finds their case, reads why, appeals, follows it, answers, withdraws."""
 
+from collections import defaultdict
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -23,7 +24,18 @@ from accounts.appellant_access import (
 )
 from appeals.appellant.forms import AppealForm, FindCaseForm, LostAddressForm, ReplyForm
 from appeals.appellant.timeline import appellant_timeline
-from appeals.models import OPEN_STATUSES, Appeal, AppealStatus, Decision, Suspension, handle_key
+from appeals.misuse import misuse_shown_to_holder
+from appeals.models import (
+    OPEN_STATUSES,
+    Appeal,
+    AppealStatus,
+    Decision,
+    Evidence,
+    Message,
+    MisuseMeasure,
+    Suspension,
+    handle_key,
+)
 from appeals.services import appeal_answer, appeal_file, appeal_file_unverified, appeal_withdraw
 from portal.audit.actors import request_ip
 from portal.notifications.models import Notification
@@ -141,6 +153,7 @@ def case(request: HttpRequest, access: AppellantAccess) -> HttpResponse:
     if suspension is None:
         return render(request, "appeal/case_unverified.html", {"access": access, "appeals": appeals})
     appealable = not appeals.filter(status__in=[*OPEN_STATUSES, AppealStatus.DECIDED]).exists()
+    misuse = misuse_shown_to_holder(suspension.handle_key)
     return render(
         request,
         "appeal/case.html",
@@ -148,7 +161,9 @@ def case(request: HttpRequest, access: AppellantAccess) -> HttpResponse:
             "suspension": suspension,
             "notices": suspension.notices.all(),
             "appeals": appeals,
-            "can_appeal": appealable and suspension.appeal_window_open(),
+            "misuse": misuse,
+            "can_appeal": appealable and suspension.appeal_window_open() and not (misuse and misuse.is_block),
+            "dispute_url": settings.OUT_OF_COURT_DISPUTE_URL,
         },
     )
 
@@ -157,6 +172,12 @@ def case(request: HttpRequest, access: AppellantAccess) -> HttpResponse:
 @appellant_required
 def file_appeal(request: HttpRequest, access: AppellantAccess) -> HttpResponse:
     suspension = access.suspension()
+    misuse = misuse_shown_to_holder(suspension.handle_key) if suspension is not None else None
+    if misuse is not None and misuse.is_block:
+        # Only the holder, signed in through the address on file, learns of the block: the lost-address path must
+        # not tell anyone naming a handle that its holder is blocked (appeal_file_unverified keeps that quiet).
+        context = {"misuse": misuse, "dispute_url": settings.OUT_OF_COURT_DISPUTE_URL}
+        return render(request, "appeal/blocked.html", context, status=403)
     form = AppealForm(request.POST or None, request.FILES or None, initial={"language": get_language()})
     if request.method == "POST" and form.is_valid():
         filing = {**form.cleaned_data, "contact_email": access.email, "ip": request_ip(request)}
@@ -187,8 +208,8 @@ def status(request: HttpRequest, access: AppellantAccess, reference: str) -> Htt
 def _status_page(
     request: HttpRequest, access: AppellantAccess, appeal: Appeal, form: ReplyForm, code: int = 200
 ) -> HttpResponse:
-    conversation = list(appeal.messages.filter(internal=False).prefetch_related("attachments"))
-    questions = [message for message in conversation if message.reply_by is not None]
+    conversation, evidence = _conversation(appeal)
+    questions = [message for message, _files in conversation if message.reply_by is not None]
     waiting_for_answer = appeal.status == AppealStatus.INFO_REQUESTED
     context = {
         "appeal": appeal,
@@ -196,13 +217,31 @@ def _status_page(
         "timeline": appellant_timeline(appeal),
         "conversation": conversation,
         "open_request": questions[-1] if waiting_for_answer and questions else None,
-        "evidence": appeal.evidence.filter(message__isnull=True),
+        "evidence": evidence,
         "form": form,
         "show_reasons": access.through_address_on_file or appeal.identity_verified,
+        "misuse": _misuse_for(access, appeal),
+        "dispute_url": settings.OUT_OF_COURT_DISPUTE_URL,
         # Only whether to link to it; a decided appeal has its final decision (appeal_decide), so no query.
         "decision": appeal.status == AppealStatus.DECIDED,
     }
     return render(request, "appeal/status.html", context, status=code)
+
+
+def _conversation(appeal: Appeal) -> tuple[list[tuple[Message, list[Evidence]]], list[Evidence]]:
+    """The messages the appellant sees, each with its files, and the files sent with the appeal itself: all of the
+    appeal's files in one query, where a prefetch for the messages' and another for the appeal's own took two."""
+    files: dict[int | None, list[Evidence]] = defaultdict(list)
+    for item in appeal.evidence.all():
+        files[item.message_id].append(item)
+    return [(message, files[message.pk]) for message in appeal.messages.filter(internal=False)], files[None]
+
+
+def _misuse_for(access: AppellantAccess, appeal: Appeal) -> MisuseMeasure | None:
+    """A warning or block is the holder's to read: shown on their own appeals, never to an unverified sender."""
+    if appeal.suspension is None or not (access.through_address_on_file or appeal.identity_verified):
+        return None
+    return misuse_shown_to_holder(appeal.suspension.handle_key)
 
 
 @require_POST

@@ -1,6 +1,7 @@
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django import forms
+from django.core.validators import MaxValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -38,6 +39,10 @@ class DecideForm(VersionedForm):
     new_end_date = forms.DateField(
         label=_("Modified: restriction ends on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+    manifestly_unfounded = forms.BooleanField(
+        label=_("Upheld: the appeal was manifestly unfounded (counts towards a misuse warning or block)"),
+        required=False,
+    )
 
 
 class NoteForm(forms.Form):
@@ -55,3 +60,36 @@ class SendBackForm(forms.Form):
 
 def _in_days(days: int) -> object:
     return timezone.localdate() + timedelta(days=days)
+
+
+class PeriodForm(forms.Form):
+    """A period of whole days for the transparency report, both days included; by default the last full month."""
+
+    first = forms.DateField(label=_("First day"), widget=forms.DateInput(attrs={"type": "date"}))
+    last = forms.DateField(
+        label=_("Last day"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[MaxValueValidator(date.max - timedelta(days=1))],  # the report counts to the day after
+    )
+
+    @staticmethod
+    def last_full_month() -> dict[str, str]:
+        first_of_this_month = timezone.localdate().replace(day=1)
+        last = first_of_this_month - timedelta(days=1)
+        return {"first": last.replace(day=1).isoformat(), "last": last.isoformat()}
+
+    def clean(self) -> dict[str, object]:
+        cleaned = super().clean() or {}
+        first, last = cleaned.get("first"), cleaned.get("last")
+        if first and last and last < first:
+            self.add_error("last", _("The last day must not be before the first day."))
+        return cleaned
+
+    @property
+    def since(self) -> date:
+        return self.cleaned_data["first"]
+
+    @property
+    def until(self) -> date:
+        """The day after the period: reports count [since, until)."""
+        return self.cleaned_data["last"] + timedelta(days=1)

@@ -377,6 +377,7 @@ def decide(request: HttpRequest, reference: str) -> HttpResponse:
             reasons=data["reasons"],
             new_decision_account=data["new_decision_account"],
             new_end_date=timezone.make_aware(datetime.combine(end, time(0, 0))) if end else None,
+            manifestly_unfounded=data["manifestly_unfounded"],
             expected_version=data["version"],
             **_service_kwargs(request),
         )

@@ -18,7 +18,7 @@ class RenderedMessage:
 
 
 # Context keys that hold a moment. JSON stores them as ISO strings; templates format real datetimes.
-DATETIME_KEYS = {"reply_by"}
+DATETIME_KEYS = {"reply_by", "ends_at"}
 
 
 def render_notification(notification: Notification) -> RenderedMessage:

@@ -18,6 +18,7 @@ REFERENCE = "RC-7K2M-Q9XD"
 HANDLE = "jo_example"
 SELECTOR = "Xb3k9_Qp-L2mN8vR4tYw1zAe"
 REPLY_BY = datetime(2031, 6, 1, 12, 0, tzinfo=UTC)
+MISUSE = {"handle": HANDLE, "dispute_url": "https://ods.example.org/"}
 
 # The exact contexts the services queue (accounts/appellant_access.py, appeals/services.py, appeals/notices.py).
 CONTEXTS: dict[str, dict[str, Any]] = {
@@ -34,6 +35,10 @@ CONTEXTS: dict[str, dict[str, Any]] = {
     "decision_sent_back": {"reference": REFERENCE},
     "reply_reminder": {"reference": REFERENCE, "handle": HANDLE, "reply_by": REPLY_BY, "question": 7},
     "suspension_notice": {"handle": HANDLE},
+    # appeals/misuse.py
+    "misuse_warning": {**MISUSE, "reasons": "Five appeals repeated one text.", "lift_reasons": "", "ends_at": None},
+    "misuse_block": {**MISUSE, "reasons": "Two more after the warning.", "lift_reasons": "", "ends_at": REPLY_BY},
+    "misuse_block_lifted": {**MISUSE, "reasons": "Two more.", "lift_reasons": "Shown in error.", "ends_at": REPLY_BY},
 }
 WITH_HANDLE = [name for name, context in CONTEXTS.items() if "handle" in context]
 WITH_LINK = ["sign_in_link", "verify_contact"]
