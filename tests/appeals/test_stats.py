@@ -13,18 +13,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from appeals.choices import AutomatedDecision, Category
-from appeals.dashboard.stats import (
-    DecisionTimes,
-    Outcomes,
-    ReviewerDecisions,
-    Workload,
-    decision_times,
-    decisions_by_reviewer,
-    outcomes_by,
-    percentile,
-    review_stats,
-    workload,
-)
+from appeals.dashboard.stats import ReviewerDecisions, Workload, decisions_by_reviewer, review_stats, workload
 from appeals.models import Appeal, AppealReason, AppealStatus, Decision, Outcome
 from appeals.services import (
     appeal_decide,
@@ -32,6 +21,7 @@ from appeals.services import (
     appeal_withdraw,
     decision_approve,
 )
+from appeals.transparency import DecisionTimes, Outcomes, decision_times, outcomes_by, percentile
 from tests.appeals.test_appellant_pages import signed_in
 from tests.conftest import staff_client
 from tests.factories import make_appeal, make_suspension

@@ -6,6 +6,7 @@ The helpers at the top (route discovery, the world the routes point into) are sh
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -15,10 +16,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import HttpResponseBase
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from accounts.models import User
 from appeals.choices import Category
-from appeals.models import Appeal, Decision, Evidence, Outcome
+from appeals.models import Appeal, Decision, Evidence, MisuseKind, MisuseMeasure, Outcome
 from appeals.services import appeal_decide
 from portal.notifications.models import Notification
 from tests.appeals.test_appellant_pages import sign_in
@@ -33,6 +35,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 64
 REVIEW = "appeals.review_appeal"
 APPROVE = "appeals.approve_decision"
 BULK = "appeals.bulk_decide"
+MISUSE = "appeals.decide_misuse"
 
 
 # --- the routes -------------------------------------------------------------------------------------------------
@@ -78,6 +81,7 @@ class World:
     evidence: Evidence
     proposal: Decision
     sent: Notification
+    block: MisuseMeasure
 
     def arguments(self, target: str) -> dict[str, object]:
         by_target: dict[str, dict[str, object]] = {
@@ -86,6 +90,9 @@ class World:
             "evidence": {"reference": self.case.reference, "pk": self.evidence.pk},
             "decision": {"pk": self.proposal.pk},
             "sent": {"reference": self.case.reference, "pk": self.sent.pk},
+            "misuse": {"key": self.block.handle_key},
+            "block": {"key": self.block.handle_key, "pk": self.block.pk},
+            "download": {"fmt": "csv"},
         }
         return by_target[target]
 
@@ -98,7 +105,12 @@ def build_world(proposer: User) -> World:
     )
     evidence = case.evidence.get()
     sent = Notification.objects.get(template="appeal_received", related_id=case.pk)
-    return World(case=case, evidence=evidence, proposal=proposal, sent=sent)
+    # Written directly: reaching a block through the services takes five decided appeals, for every test here.
+    block = MisuseMeasure.objects.create(
+        handle="bob", kind=MisuseKind.BLOCK, reasons="Misuse.", unfounded_appeals=1, decided_appeals=1,
+        decided_by=proposer, decided_at=timezone.now(), ends_at=timezone.now() + timedelta(days=30),
+    )  # fmt: skip
+    return World(case=case, evidence=evidence, proposal=proposal, sent=sent, block=block)
 
 
 @dataclass(frozen=True)
@@ -124,6 +136,8 @@ RULES: dict[str, Rule] = {
     "approvals": Rule(APPROVE, answers={"GET": 200, "POST": 400}, also={"POST": BULK}),
     "bulk": Rule(BULK, answers={"GET": 200, "POST": 400}),
     "stats": Rule(REVIEW),
+    "transparency": Rule(REVIEW),
+    "transparency_download": Rule(REVIEW, "download"),
     "case": Rule(REVIEW, "case"),
     "claim": Rule(REVIEW, "case", POST_REDIRECT),
     "release": Rule(REVIEW, "case", POST_REDIRECT),
@@ -136,6 +150,12 @@ RULES: dict[str, Rule] = {
     "resend": Rule(REVIEW, "sent", POST_REDIRECT),
     "approve": Rule(APPROVE, "decision", POST_REDIRECT),
     "send_back": Rule(APPROVE, "decision", POST_FORM),
+    "misuse": Rule(MISUSE),
+    "misuse_person": Rule(MISUSE, "misuse"),
+    "misuse_warn": Rule(MISUSE, "misuse", POST_FORM),
+    "misuse_block": Rule(MISUSE, "misuse", POST_FORM),
+    "misuse_dismiss": Rule(MISUSE, "misuse", POST_FORM),
+    "misuse_lift": Rule(MISUSE, "block", POST_FORM),
 }
 
 
