@@ -2,8 +2,9 @@
 https://transparency.dsa.ec.europa.eu/page/api-documentation. Field names and values are the database's own.
 
 Only the platform's decision goes in: nothing Recourse adds (handle, email on file, wave, detection rule, the
-appeal). Fields the database treats as optional are left out when empty; a statement lacking a field the database
-requires is refused with the reasons, since the database would refuse it too."""
+appeal). Fields the database treats as optional are left out when empty; a statement that breaks one of the
+database's rules (appeals.sor_rules: a required field missing, a text too long, a date out of range...) is refused
+with the reasons, since the database would refuse it too."""
 
 from datetime import date, datetime, time
 from typing import Any
@@ -12,8 +13,9 @@ from django.db import models
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from appeals.choices import ContentType, DecisionGround, SourceType
+from appeals.choices import DecisionGround, SourceType
 from appeals.models import Suspension
+from appeals.sor_rules import errors_by_field, statement_errors
 
 
 class YesNo(models.TextChoices):
@@ -33,9 +35,15 @@ class StatementIncomplete(Exception):
 
 
 def statement_of_reasons(suspension: Suspension) -> dict[str, Any]:
-    errors = _missing(suspension)
+    """The statement, checked field by field against the database's rules (appeals.sor_rules) before it leaves."""
+    statement = _mapped(suspension)
+    errors = statement_errors(statement)
     if errors:
-        raise StatementIncomplete(suspension.puid, errors)
+        raise StatementIncomplete(suspension.puid, errors_by_field(errors))
+    return statement
+
+
+def _mapped(suspension: Suspension) -> dict[str, Any]:
     statement: dict[str, Any] = {
         "decision_account": suspension.decision_account,
         "end_date_account_restriction": _day(suspension.end_date_account_restriction),
@@ -71,31 +79,6 @@ def _ground(suspension: Suspension) -> dict[str, Any]:
         "incompatible_content_explanation": suspension.incompatible_content_explanation,
         "incompatible_content_illegal": None if illegal is None else _yes_no(illegal),
     }
-
-
-def _missing(suspension: Suspension) -> dict[str, list[str]]:
-    """What the database requires that this suspension does not hold."""
-    errors: dict[str, list[str]] = {}
-    if suspension.content_date is None:
-        errors["content_date"] = [
-            "The database requires the date the content was posted; the platform did not send it."
-        ]
-    if not suspension.content_type:
-        errors["content_type"] = ["The database requires the type of the content; the platform did not send it."]
-    elif ContentType.OTHER in suspension.content_type:
-        errors["content_type_other"] = [
-            "CONTENT_TYPE_OTHER needs a description of the type, which Recourse does not hold."
-        ]
-    if not suspension.territorial_scope:
-        errors["territorial_scope"] = ["The database requires the countries the restriction applies in."]
-    explanation = (
-        "illegal_content_explanation"
-        if suspension.decision_ground == DecisionGround.ILLEGAL_CONTENT
-        else "incompatible_content_explanation"
-    )
-    if not getattr(suspension, explanation):
-        errors[explanation] = ["The database requires an explanation for this ground."]
-    return errors
 
 
 def _day(value: date | None) -> str | None:

@@ -74,14 +74,15 @@ class StatementOfReasonsView(APIView):
     @extend_schema(
         summary="A suspension's statement of reasons",
         description="The suspension as a statement for the EU DSA Transparency Database, in its submission format "
-        "(https://transparency.dsa.ec.europa.eu/page/api-documentation). 409 when a field the database requires "
-        "is missing: `errors` names it.",
+        "(https://transparency.dsa.ec.europa.eu/page/api-documentation). 409 when the statement breaks one of the "
+        "database's rules (a required field missing, a text too long, a date out of range...): `errors` names each "
+        "field with its reasons.",
         responses={
             200: OpenApiResponse(StatementOfReasonsSerializer, description="The statement, ready to submit."),
             # The Error component and the other error responses come from portal.integrations.schema.
             409: OpenApiResponse(
                 {"$ref": "#/components/schemas/Error"},
-                description="A field the Transparency Database requires is missing; `errors` names it.",
+                description="The Transparency Database would refuse the statement; `errors` names each field.",
             ),
         },
     )

@@ -6,7 +6,7 @@ import re
 from typing import Any, cast
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.validators import EmailValidator, MinValueValidator, RegexValidator
+from django.core.validators import EmailValidator, MaxValueValidator, MinValueValidator, RegexValidator
 from django.db.models import Model
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
@@ -25,6 +25,7 @@ from appeals.choices import (
     SourceType,
 )
 from appeals.models import Appeal, Notice, NoticeStatus, Outcome, Suspension, Wave, handle_key
+from appeals.sor_rules import LATEST_DAY
 from appeals.suspensions import BatchResult, IngestOutcome, Statement
 
 PUID_PATTERN = re.compile(r"^[A-Za-z0-9_-]+\Z")
@@ -32,6 +33,7 @@ PUID = RegexValidator(PUID_PATTERN, "Only letters, digits, hyphens and underscor
 # The Transparency Database refuses earlier dates, so we do too: the statement could not be exported.
 EARLIEST_APPLICATION = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
 EARLIEST_CONTENT = dt.date(2000, 1, 1)
+AFTER_LATEST = f"The Transparency Database takes no date after {LATEST_DAY.isoformat()}."
 # Recourse's own free-text fields have no limit in the model; a statement is not the place for more than this.
 LONG_TEXT = 10_000
 # Clocks differ a little; a notice "sent" further in the future than this is a mistake.
@@ -39,6 +41,12 @@ CLOCK_SKEW = dt.timedelta(minutes=5)
 # A notice may precede a decision dated by day only (midnight UTC) in a timezone ahead of UTC, but not by more.
 NOTICE_LEAD = dt.timedelta(days=1)
 SHOWN_CHARS = 40
+
+
+def _not_after_latest(value: dt.datetime) -> None:
+    """The database's ceiling is a day; a moment counts on its day in the site's time zone, as the export writes it."""
+    if timezone.localdate(value) > LATEST_DAY:
+        raise serializers.ValidationError(AFTER_LATEST)
 
 
 def _max_length(model: type[Model], name: str) -> int:
@@ -182,9 +190,12 @@ class StatementSerializer(serializers.Serializer[Any]):
         help_text="A key (slug) naming the batch of suspensions this one belongs to; a new key makes a new wave.",
     )
     decision_account = Choice(choices=DecisionAccount.choices)
-    application_date = Moment(validators=[MinValueValidator(EARLIEST_APPLICATION)])
+    application_date = Moment(validators=[MinValueValidator(EARLIEST_APPLICATION), _not_after_latest])
     end_date_account_restriction = Moment(
-        required=False, allow_null=True, help_text="Empty or null for an indefinite restriction."
+        required=False,
+        allow_null=True,
+        validators=[_not_after_latest],
+        help_text="Empty or null for an indefinite restriction.",
     )
     decision_ground = Choice(choices=DecisionGround.choices)
     illegal_content_legal_ground = _text("illegal_content_legal_ground")
@@ -205,7 +216,9 @@ class StatementSerializer(serializers.Serializer[Any]):
     )
     content_type = ChoiceList(ContentType.choices, required=False)
     content_date = serializers.DateField(
-        required=False, allow_null=True, validators=[MinValueValidator(EARLIEST_CONTENT)]
+        required=False,
+        allow_null=True,
+        validators=[MinValueValidator(EARLIEST_CONTENT), MaxValueValidator(LATEST_DAY, AFTER_LATEST)],
     )
     content_description = _text("content_description", limit=LONG_TEXT)
 

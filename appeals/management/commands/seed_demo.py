@@ -1067,9 +1067,13 @@ def _fraud_account(case: FraudCase, applied: datetime) -> AccountSpec:
         "end_date_account_restriction": applied + timedelta(days=90),
         "decision_ground": DecisionGround.INCOMPATIBLE_CONTENT,
         "incompatible_content_ground": "Commerce Policy §5.1 — Deceptive offers and scams",
+        "incompatible_content_explanation": "The policy forbids offers that deceive people into paying money.",
         "category": Category.SCAMS_AND_FRAUD,
         "category_specification": [case.keyword],
         "decision_facts": case.facts,
+        # What the Transparency Database requires, so the demo's statements of reasons export whole.
+        "content_type": [ContentType.TEXT],
+        "content_date": (applied - timedelta(days=1)).date(),
         **_sourced(SourceType.ARTICLE_16, "", AutomatedDecision.NOT_AUTOMATED, rule=""),
         "territorial_scope": ["BE", "NL", "LU"],
     }

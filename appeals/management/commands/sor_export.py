@@ -3,8 +3,9 @@ application date falls in [since, until), as the EU DSA Transparency Database's 
 {"statements": [...]}, for the platform to submit (the database takes at most 100 statements per call).
 
 Written as the rows are read, so a wave of 125,000 costs the memory of one chunk. A statement the database would
-refuse (see appeals.sor) is left out and named on stderr; the command then fails, so a scheduled run is noticed,
-but the file still holds every complete statement. With --output the file appears only once it is whole.
+refuse (appeals.sor_rules, checked field by field) is left out and named on stderr with its reasons; the command
+then fails, so a scheduled run is noticed, but the file still holds every other statement. With --output the file
+appears only once it is whole.
 """
 
 import argparse
@@ -52,7 +53,9 @@ class Command(BaseCommand):
             os.replace(partial, output)
         self.stderr.write(f"{written} statements of reasons from {since} to before {until}.")
         if left_out:
-            raise CommandError(f"{left_out} statements were left out because they are incomplete (named above).")
+            raise CommandError(
+                f"{left_out} statements were left out: the Transparency Database would refuse them (named above)."
+            )
 
     def _export(self, rows: Iterable[Suspension], write: Callable[[str], Any]) -> tuple[int, int]:
         written = left_out = 0
