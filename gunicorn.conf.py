@@ -6,9 +6,14 @@ not here, so this file holds no secrets.
 """
 
 import os
-import re
+import sys
+from pathlib import Path
 
 from gunicorn.glogging import Logger
+
+# Gunicorn reads this file before it adds the project to the import path.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from portal.log_redaction import RedactingFilter  # noqa: E402
 
 
 def _whole_number(name: str, default: int, minimum: int = 1) -> int:
@@ -44,18 +49,17 @@ control_socket_disable = True
 # The heartbeat file lives in memory, so a slow disk cannot make the master think a worker hung.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 
-# A sign-in link carries its one-time token in the path, and a browser sends that URL again as the referer.
-SIGN_IN_TOKEN = re.compile(r"(/appeal/sign-in/)[^/\s\"?]+")
-
 
 class RedactingLogger(Logger):
-    """The access log, without the tokens of sign-in links: whoever reads the log must not be able to sign in."""
+    """Gunicorn's access and error logs through the same redaction as the app's (portal/log_redaction.py): no
+    sign-in token (in a path or a referer), API key or whole email address. Whoever reads the log must not be able
+    to sign in."""
 
-    def atoms(self, resp, req, environ, request_time):
-        atoms = super().atoms(resp, req, environ, request_time)
-        return {
-            name: SIGN_IN_TOKEN.sub(r"\1…", value) if isinstance(value, str) else value for name, value in atoms.items()
-        }
+    def setup(self, cfg):
+        super().setup(cfg)
+        for log in (self.error_log, self.access_log):
+            for handler in log.handlers:
+                handler.addFilter(RedactingFilter())
 
 
 logger_class = RedactingLogger

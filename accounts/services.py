@@ -1,11 +1,13 @@
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import transaction
 
 from accounts.models import User
 from accounts.roles import Role
-from portal.audit.actors import Actor
+from portal.audit.actors import Actor, normalize_ip
+from portal.audit.models import ActorKind
 from portal.audit.services import audit_record
 from portal.rules import RuleViolation
 
@@ -83,3 +85,17 @@ def staff_set_roles(*, actor: Actor, user: User, roles: Iterable[Role]) -> None:
 def _may_use_admin(user: User, role_names: list[str]) -> bool:
     """Django admin is for administrators; reviewers work on the dashboard."""
     return user.is_superuser or Role.ADMINISTRATOR.value in role_names
+
+
+@transaction.atomic
+def staff_lockout_record(*, email: str, ip: str | None) -> None:
+    """django-axes refused a sign-in: too many wrong passwords for this account from this address. Each refusal goes
+    into the trail so an administrator can see a guessing attack afterwards; axes itself holds the lock. A name that
+    matches no account is not recorded: it may be a password typed into the wrong field."""
+    user = User.objects.filter(email__iexact=email.strip()).first() if email else None
+    audit_record(
+        actor=Actor(ActorKind.SYSTEM, "", "staff sign-in", normalize_ip(ip)),
+        action="staff.sign_in_locked_out",
+        target=user if user is not None else ("accounts.user", ""),
+        data={"failure_limit": settings.AXES_FAILURE_LIMIT},
+    )

@@ -2,14 +2,19 @@
 
 import base64
 import textwrap
+from http import HTTPStatus
+from typing import Any
 from urllib.parse import urlencode
 
 import segno
+from axes.helpers import get_client_username
 from django import forms
+from django.conf import settings
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import redirect_to_login
+from django.core.validators import MaxLengthValidator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,8 +25,18 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
-from portal.audit.actors import staff_actor
+from accounts.services import staff_lockout_record
+from portal.audit.actors import request_ip, staff_actor
 from portal.audit.services import audit_record
+
+
+class StaffSignInForm(AuthenticationForm):
+    """Django's form sets the username's max_length only after building its validators, so it never enforces it:
+    an overlong name reached django-axes, whose log of failures holds 255 characters, and PostgreSQL refused it."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["username"].validators.append(MaxLengthValidator(self.username_field.max_length or 254))
 
 
 class CodeForm(forms.Form):
@@ -32,9 +47,15 @@ class CodeForm(forms.Form):
     )
 
 
+def locked_out(request: HttpRequest, original_response: Any = None, credentials: Any = None) -> HttpResponse:
+    """django-axes' answer to a sign-in it refuses (AXES_LOCKOUT_CALLABLE): the lockout page, and the audit trail."""
+    staff_lockout_record(email=get_client_username(request, credentials) or "", ip=request_ip(request))
+    return render(request, settings.AXES_LOCKOUT_TEMPLATE, status=HTTPStatus.TOO_MANY_REQUESTS)
+
+
 @require_http_methods(["GET", "POST"])
 def sign_in(request: HttpRequest) -> HttpResponse:
-    form = AuthenticationForm(request, data=request.POST or None)
+    form = StaffSignInForm(request, data=request.POST or None)
     if request.method == "POST" and form.is_valid():
         auth_login(request, form.get_user())
         return _next_step(request)

@@ -8,6 +8,7 @@ from pathlib import PurePosixPath
 
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.utils.translation import gettext as _
 
 from portal.rules import RuleViolation
@@ -75,6 +76,15 @@ def check_files(files: Sequence[UploadedFile], *, already_attached: int = 0) -> 
             )
         checked.append(CheckedFile(name=name, content=content, content_type=content_type))
     return checked
+
+
+class EvidenceUploadHandler(TemporaryFileUploadHandler):
+    """Spools an upload too big for memory to disk, but only its first MAX_BYTES + 1 bytes: enough for check_files
+    to refuse an oversized file by name (the parser still counts its whole size), while one request can no longer
+    fill the disk with a file we would refuse anyway."""
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> None:
+        self.file.write(raw_data[: max(0, MAX_BYTES + 1 - start)])
 
 
 def as_django_file(checked: CheckedFile) -> ContentFile[bytes]:

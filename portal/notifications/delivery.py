@@ -25,10 +25,6 @@ logger = logging.getLogger(__name__)
 
 # However many attempts are allowed, never wait longer than this between two of them.
 RETRY_DELAY_CAP = timedelta(hours=1)
-# A row still `sending` after this long lost its worker: it is far past any mail server timeout.
-STUCK_AFTER = timedelta(minutes=5)
-# A queued row's own task has had its chance by this long after its attempt was due; after that the sweep asks again.
-OVERDUE_AFTER = timedelta(minutes=2)
 SWEEP_BATCH = 500
 
 
@@ -49,6 +45,10 @@ def notification_deliver(notification_id: int) -> str:
     try:
         _send(email)
     except Exception as error:  # any failure of one message is recorded on it; the others still go
+        # The address helps whoever reads the log find the row; the log's redaction masks it (portal/log_redaction.py).
+        logger.warning(
+            "Could not send notification %s to %s: %s", notification.pk, notification.recipient_email, _describe(error)
+        )
         if _is_permanent(error):
             return _finish(notification, NotificationStatus.FAILED, error=_describe(error))
         return _retry_later(notification, _describe(error))
@@ -226,7 +226,7 @@ def outbox_sweep(*, batch: int = SWEEP_BATCH) -> SweepResult:
     with transaction.atomic():
         stuck = list(
             Notification.objects.select_for_update(skip_locked=True)
-            .filter(status=NotificationStatus.SENDING, status_changed_at__lt=now - STUCK_AFTER)
+            .filter(status=NotificationStatus.SENDING, status_changed_at__lt=now - stuck_after())
             .order_by("status_changed_at")[:batch]
         )
         exhausted = [row for row in stuck if row.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS]
@@ -249,13 +249,21 @@ def outbox_sweep(*, batch: int = SWEEP_BATCH) -> SweepResult:
     return SweepResult(requeued=len(requeued), gave_up=len(exhausted), dispatched=len(overdue))
 
 
+def stuck_after() -> timedelta:
+    """A row still `sending` after this long (OUTBOX_STUCK_AFTER_SECONDS) lost its worker: it is far past any mail
+    server timeout, so a slow send is not mistaken for a lost one."""
+    return timedelta(seconds=settings.OUTBOX_STUCK_AFTER_SECONDS)
+
+
 def overdue_take(queued: QuerySet[Any], now: datetime, batch: int) -> list[int]:
-    """Of an outbox's queued rows, those whose own worker task has had its chance (due more than OVERDUE_AFTER
-    ago, or never given a time), locked against another sweep; they are made due again only after another
-    OVERDUE_AFTER, so a worker that is merely behind is not asked twice a minute. Returns their ids."""
+    """Of an outbox's queued rows, those whose own worker task has had its chance (due more than
+    OUTBOX_OVERDUE_AFTER_SECONDS ago, or never given a time), locked against another sweep; they are made due again
+    only after that long once more, so a worker that is merely behind is not asked twice a minute. Returns their
+    ids."""
+    overdue_after = timedelta(seconds=settings.OUTBOX_OVERDUE_AFTER_SECONDS)
     overdue = list(
         queued.select_for_update(skip_locked=True)
-        .filter(Q(next_attempt_at__lte=now - OVERDUE_AFTER) | Q(next_attempt_at__isnull=True))
+        .filter(Q(next_attempt_at__lte=now - overdue_after) | Q(next_attempt_at__isnull=True))
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:batch]
     )
