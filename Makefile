@@ -6,7 +6,7 @@ PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/test
 # in the test thread, which Django would otherwise take for async code touching the database.
 TEST_ENV := SECRET_KEY=insecure-test-only-key DJANGO_ALLOW_ASYNC_UNSAFE=true
 
-.PHONY: install run serve test test-sqlite test-postgres lint screenshots
+.PHONY: install run serve test test-sqlite test-postgres test-slow lint screenshots
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -45,6 +45,11 @@ test-sqlite: install
 
 test-postgres: install
 	$(TEST_ENV) DATABASE_URL=$(PG_TEST_URL) $(PY) -m pytest $(PYTEST_ARGS)
+
+# The load and fault tests (tests/slow): gunicorn, a worker, a mail server, a webhook receiver and a private
+# PostgreSQL cluster of their own, on PostgreSQL only. A few minutes; `make test` leaves them out.
+test-slow: install
+	$(TEST_ENV) DATABASE_URL=$(PG_TEST_URL) $(PY) -m pytest tests/slow --slow $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

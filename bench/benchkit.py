@@ -2,8 +2,10 @@
 file bench/run.py reads (see the bench contract in bench/run.py's docstring)."""
 
 import contextlib
+import http.client
 import json
 import os
+import socket
 import statistics
 import subprocess
 import sys
@@ -12,6 +14,8 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 import dj_database_url
 import psycopg
@@ -76,12 +80,13 @@ def django_setup(*, migrate: bool = True, tasks: bool = False) -> None:
 def tables_empty(*, keep: Sequence[str] = ()) -> None:
     """Empty every table the project's models use, except the ones migrations fill (roles, permissions, content
     types) and `keep`, so each run starts from the same state."""
-    from django.db import connection
+    from django.db import connection, transaction
 
     fixed = {"auth_group", "auth_permission", "auth_group_permissions", "django_content_type", "django_migrations"}
     tables = sorted(set(connection.introspection.django_table_names(only_existing=True)) - fixed - set(keep))
-    with connection.cursor() as cursor:
-        # TRUNCATE is not one of the row operations the audit table's append-only trigger refuses.
+    with transaction.atomic(), connection.cursor() as cursor:
+        # The audit table refuses TRUNCATE (a statement trigger); a replica-role session fires no triggers.
+        cursor.execute("SET LOCAL session_replication_role = replica")
         cursor.execute(f"TRUNCATE {', '.join(connection.ops.quote_name(t) for t in tables)} RESTART IDENTITY CASCADE")
 
 
@@ -171,3 +176,34 @@ def run_measured(command: Sequence[str], *, env: Mapping[str, str] | None = None
 def bench_env() -> dict[str, str]:
     """The environment a child process (manage.py, gunicorn) needs to reach the same database and settings."""
     return {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings", "PYTHONPATH": str(ROOT)}
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
+def gunicorn_wait(
+    server: subprocess.Popen[Any], url: str, *, headers: Mapping[str, str] | None = None, timeout: float = 60
+) -> tuple[int, bytes]:
+    """Ask `url` again and again until the gunicorn just started answers it at all (any HTTP status; redirects are
+    not followed), and return that first answer's status and body. Raises RuntimeError when gunicorn exits or the
+    deadline passes first. The benchmarks and tests/slow start their servers this way."""
+    parts = urlsplit(url)
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    deadline = time.monotonic() + timeout
+    while True:
+        connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=10)
+        try:
+            connection.request("GET", path, headers=dict(headers or {}))
+            response = connection.getresponse()
+            return response.status, response.read()
+        except OSError:
+            if server.poll() is not None:
+                raise RuntimeError(f"gunicorn exited with {server.returncode} before answering {url}") from None
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"gunicorn did not answer {url} within {timeout:.0f} s") from None
+            time.sleep(0.1)  # still starting: its socket is not open yet
+        finally:
+            connection.close()

@@ -19,7 +19,6 @@ import functools
 import http.client
 import json
 import random
-import socket
 import subprocess
 import sys
 import tempfile
@@ -40,6 +39,8 @@ from benchkit import (
     database_url,
     django_setup,
     figures_write,
+    free_port,
+    gunicorn_wait,
     run_measured,
     say,
     server_connect,
@@ -447,11 +448,7 @@ def gunicorn(port: int) -> Iterator[None]:
     command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "portal.wsgi"]
     server = subprocess.Popen(command, cwd=ROOT, env=env)
     try:
-        deadline = time.monotonic() + SERVER_START_SECONDS
-        while not _answers(port):
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("gunicorn did not start")
-            time.sleep(0.1)
+        gunicorn_wait(server, f"http://127.0.0.1:{port}/api/v1/suspensions/", timeout=SERVER_START_SECONDS)
         yield
     finally:
         server.terminate()
@@ -460,24 +457,6 @@ def gunicorn(port: int) -> Iterator[None]:
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
-
-
-def _answers(port: int) -> bool:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-    try:
-        connection.request("GET", "/api/v1/suspensions/")
-        connection.getresponse().read()
-    except OSError:
-        return False
-    finally:
-        connection.close()
-    return True
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 # Checks

@@ -17,11 +17,8 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -29,7 +26,19 @@ from pathlib import Path
 from typing import Any
 
 import appeal_data
-from benchkit import ROOT, Figure, bench_env, database_ensure, database_url, django_setup, figures_write, median, say
+from benchkit import (
+    ROOT,
+    Figure,
+    bench_env,
+    database_ensure,
+    database_url,
+    django_setup,
+    figures_write,
+    free_port,
+    gunicorn_wait,
+    median,
+    say,
+)
 
 HOST = "127.0.0.1"
 RATIO_TARGET = 0.5
@@ -183,12 +192,6 @@ def session_cookie_for(suspension: Any) -> str:
 # --- the server -----------------------------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((HOST, 0))
-        return int(probe.getsockname()[1])
-
-
 def gunicorn_start(port: int) -> subprocess.Popen[bytes]:
     env = {
         **bench_env(),
@@ -208,28 +211,10 @@ def gunicorn_start(port: int) -> subprocess.Popen[bytes]:
     return subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
 
 
-def wait_until_serving(
-    server: subprocess.Popen[bytes], port: int, page: str, cookie: str, reference: str, timeout: float = 60
-) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            body = fetch(port, page, cookie)
-            break
-        except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)  # the server is still starting
-    if reference not in body:
-        raise RuntimeError(f"the status page did not show appeal {reference}: {body[:300]!r}")
-
-
-def fetch(port: int, path: str, cookie: str) -> str:
-    request = urllib.request.Request(f"http://{HOST}:{port}{path}", headers={"Cookie": cookie})
-    with urllib.request.urlopen(request, timeout=10) as response:
-        if response.status != 200 or response.url != request.full_url:
-            raise RuntimeError(f"{path} answered {response.status} at {response.url}")
-        return str(response.read().decode())
+def wait_until_serving(server: subprocess.Popen[bytes], port: int, page: str, cookie: str, reference: str) -> None:
+    status, body = gunicorn_wait(server, f"http://{HOST}:{port}{page}", headers={"Cookie": cookie})
+    if status != 200 or reference.encode() not in body:
+        raise RuntimeError(f"the status page answered {status} without appeal {reference}: {body[:300]!r}")
 
 
 def gunicorn_worker_peak_mib(master: int) -> float:

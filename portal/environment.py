@@ -89,8 +89,11 @@ def _is_redis_url(value: str) -> bool:
 def database_from_url(name: str, default: str) -> dict[str, Any]:
     """Parse a database URL (sqlite:///path or postgres://user@host:port/db) into a DATABASES entry."""
     url = env_str(name, default)
+    # A kept connection is checked before each request reuses it, so after a database restart the first request of
+    # each worker opens a new one instead of failing on the dead one.
+    max_age = env_int("DATABASE_CONN_MAX_AGE", 0)
     try:
-        config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0)))
+        config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=max_age, conn_health_checks=max_age > 0))
     except Exception as error:  # dj-database-url raises several unrelated types for a malformed URL
         raise ImproperlyConfigured(f"{name} is not a valid database URL ({error}); got {_redact(url)!r}.") from None
     if config["ENGINE"] not in SUPPORTED_DATABASE_ENGINES:

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
+from django.db import connection
 from django.test import Client
 from django.utils import translation
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -18,14 +19,35 @@ from appeals.models import Appeal, Suspension
 from tests.factories import make_appeal, make_staff, make_suspension
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--slow", action="store_true", help="run only the slow load and fault tests (make test-slow)")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests marked `postgres` are deselected (not skipped) on SQLite; CI runs the suite on both."""
-    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-        return
-    deselected = [item for item in items if item.get_closest_marker("postgres")]
+    """Tests marked `postgres` are deselected (not skipped) on SQLite; CI runs the suite on both. Tests marked `slow`
+    run only with --slow (`make test-slow`), and then alone."""
+    slow = config.getoption("--slow")
+    on_postgres = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+
+    def wanted(item: pytest.Item) -> bool:
+        if item.get_closest_marker("postgres") and not on_postgres:
+            return False
+        return bool(item.get_closest_marker("slow")) == slow
+
+    deselected = [item for item in items if not wanted(item)]
     if deselected:
         config.hook.pytest_deselected(items=deselected)
-        items[:] = [item for item in items if not item.get_closest_marker("postgres")]
+        items[:] = [item for item in items if wanted(item)]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _flush_may_truncate_the_audit_trail(django_db_setup, django_db_blocker) -> None:
+    """Django empties the test database after each transactional test with TRUNCATE, which the audit table refuses
+    on PostgreSQL. The test database lets it through; tests/audit turns the refusal back on to prove it."""
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER audit_event_no_truncate")
 
 
 @pytest.fixture(autouse=True)

@@ -22,12 +22,10 @@ from django.utils import timezone
 from portal.integrations.egress import PublicHTTPHandler, PublicHTTPSHandler
 from portal.integrations.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from portal.integrations.signing import SIGNATURE_HEADER, signature_header
-from portal.notifications.delivery import overdue_take, retry_delay
+from portal.notifications.delivery import overdue_take, retry_delay, stuck_after
 
 USER_AGENT = "Recourse-Webhooks/1"
 EXCERPT_CHARS = 500
-# A row still `sending` this long after its request timed out lost its worker.
-STUCK_AFTER_TIMEOUT = timedelta(minutes=5)
 SWEEP_BATCH = 500
 LOST_IN_SENDING = "The worker stopped while sending; whether the receiver got it is unknown."
 
@@ -223,7 +221,8 @@ def webhook_sweep(*, batch: int = SWEEP_BATCH) -> WebhookSweepResult:
     sending when it died may or may not have arrived; it is sent again with the same event id, which receivers
     deduplicate on."""
     now = timezone.now()
-    lost_before = now - timedelta(seconds=settings.WEBHOOK_TIMEOUT_SECONDS) - STUCK_AFTER_TIMEOUT
+    # A row still `sending` this long after its request timed out lost its worker.
+    lost_before = now - timedelta(seconds=settings.WEBHOOK_TIMEOUT_SECONDS) - stuck_after()
     with transaction.atomic():
         stuck = list(
             WebhookDelivery.objects.select_for_update(skip_locked=True)
