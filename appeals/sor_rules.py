@@ -9,7 +9,9 @@ Sources (docs/api.md lists each rule with its source):
 - CODE: the rules the database itself runs on each statement of a multiple-statements call,
   app/Services/GroupedSubmissionsService.php::multi_rules() in that repository (Laravel validation rules).
 Where Recourse is stricter than the database it says so: a field the database would silently drop (`exclude_unless`)
-is an error here, since the export should never send it, and a decision applied after today is refused.
+is an error here, since the export should never send it, a decision applied after today is refused, and an end date
+belongs only to a temporary restriction: the database has no field saying whether a restriction is temporary, so a
+termination (permanent by definition) that carries an end date would publish a contradiction.
 
 Vocabularies are appeals.choices, which copies the database's values (checked against api-documentation-two.md).
 """
@@ -279,6 +281,14 @@ def _across_fields(statement: Statement) -> list[RuleError]:
     if applied and ends and ends < applied:
         errors.append(
             RuleError("end_date_account_restriction", "after_or_equal", "Must be on or after the application_date.")
+        )
+    if ends and statement.get("decision_account") == "DECISION_ACCOUNT_TERMINATED":  # Recourse's own, see below
+        errors.append(
+            RuleError(
+                "end_date_account_restriction",
+                "only_temporary",
+                "Only a suspension (a temporary restriction) has an end date; a termination does not.",
+            )
         )
     if applied and applied > timezone.localdate():  # Recourse's own: a statement reports a decision taken
         errors.append(RuleError("application_date", "not_future", "A decision cannot be applied after today."))

@@ -162,6 +162,14 @@ def test_recourse_refuses_a_decision_applied_after_today():
     assert ("application_date", "not_future") in broken(changed(application_date=tomorrow))
 
 
+def test_only_a_temporary_restriction_has_an_end_date() -> None:
+    ending = "2038-01-01"
+    terminated = changed(decision_account="DECISION_ACCOUNT_TERMINATED", end_date_account_restriction=ending)
+    assert broken(terminated) == {("end_date_account_restriction", "only_temporary")}
+    assert broken(changed(decision_account="DECISION_ACCOUNT_TERMINATED", end_date_account_restriction=DROP)) == set()
+    assert broken(changed(decision_account="DECISION_ACCOUNT_SUSPENDED", end_date_account_restriction=ending)) == set()
+
+
 def test_errors_are_grouped_by_field_in_name_order():
     errors = [
         RuleError("puid", "regex", "b"),
