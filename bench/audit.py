@@ -86,7 +86,10 @@ def method(sizes: Sequence[int], real: int) -> str:
     return (
         f"The chain starts with the {real:,} events the services wrote while making appeals; the rest, to "
         f"{' and '.join(f'{size:,}' for size in sizes)} events, copy those events' actors, actions, targets and data "
-        "in turn (each with its own target id and time), are chained with the same event_hash audit_record uses and "
+        "in turn (each with its own target id and time), in the form events had before personal data moved beside "
+        "the chain (no personal part: the verifier still joins the personal-data table for every event, but checks "
+        "no commitment for them; one with a personal part costs about a tenth more to check in Python), are chained "
+        "with the same event_hash audit_record uses and "
         f"loaded with COPY in chunks of {CHUNK:,} (appending through audit_record would take hours); VACUUM ANALYZE "
         "after loading. `manage.py audit_verify` runs in its own process: wall time (including the command's start, "
         "about a second, which dominates at --quick sizes), and peak resident memory from wait4. Beside it, in the "
