@@ -42,7 +42,10 @@ ERROR_SCHEMA = {
             "description": "Only for invalid fields: each field's name and its reasons.",
             "additionalProperties": {},
         },
-        "retry_after_seconds": {"type": "integer", "description": "Only when throttled."},
+        "retry_after_seconds": {
+            "type": "integer",
+            "description": "Only when throttled or briefly unavailable: the same seconds as Retry-After.",
+        },
     },
     "required": ["detail", "code"],
 }
@@ -54,6 +57,7 @@ ERROR_RESPONSES = {
     "413": "The body is larger than the server accepts; send smaller batches.",
     "415": "The body is not JSON.",
     "429": "Too many requests from this key; wait for the seconds in the Retry-After header.",
+    "503": "The database is briefly unavailable (a restart, a failover); try again after the Retry-After seconds.",
 }
 
 
@@ -63,7 +67,7 @@ def add_error_responses(result: dict[str, Any], generator: Any, request: Any, pu
     result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
     for path, operations in result.get("paths", {}).items():
         for operation in operations.values():
-            codes = ["401", "403", "429"]
+            codes = ["401", "403", "429", "503"]
             if "{" in path:
                 codes.append("404")
             if "requestBody" in operation or operation.get("parameters"):
@@ -82,6 +86,6 @@ def _error_response(code: str) -> dict[str, Any]:
         "description": ERROR_RESPONSES[code],
         "content": {"application/json": {"schema": error}},
     }
-    if code == "429":
+    if code in ("429", "503"):
         response["headers"] = {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait."}}
     return response

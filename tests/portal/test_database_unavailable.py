@@ -75,6 +75,10 @@ def test_the_api_answers_503_in_its_json_error_shape(db) -> None:
         "code": "unavailable",
         "retry_after_seconds": 30,
     }
+    documented = client.get("/api/schema/", {"format": "json"}).json()
+    answer = documented["paths"]["/api/v1/appeals/"]["get"]["responses"]["503"]
+    assert "Retry-After" in answer["headers"]
+    assert set(response.json()) <= set(documented["components"]["schemas"]["Error"]["properties"])
 
 
 def test_health_answers_ok_when_the_database_answers(db) -> None:
