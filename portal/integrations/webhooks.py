@@ -22,7 +22,7 @@ from django.utils import timezone
 from portal.integrations.egress import PublicHTTPHandler, PublicHTTPSHandler
 from portal.integrations.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from portal.integrations.signing import SIGNATURE_HEADER, signature_header
-from portal.notifications.delivery import overdue_take, retry_delay, stuck_after
+from portal.notifications.delivery import SweepResult, overdue_take, retry_delay, stuck_after
 
 USER_AGENT = "Recourse-Webhooks/1"
 EXCERPT_CHARS = 500
@@ -209,14 +209,7 @@ def _after_failure(row: WebhookDelivery, now: datetime, *, replay: bool) -> None
         webhook_dispatch_after_commit([row.pk], run_after=row.next_attempt_at)
 
 
-@dataclass(frozen=True)
-class WebhookSweepResult:
-    requeued: int  # left in `sending` by a worker that stopped, and queued again
-    gave_up: int  # left in `sending` on their last allowed attempt, so failed
-    dispatched: int  # queued and due, whose worker task was asked for again
-
-
-def webhook_sweep(*, batch: int = SWEEP_BATCH) -> WebhookSweepResult:
+def webhook_sweep(*, batch: int = SWEEP_BATCH) -> SweepResult:
     """Put right what a stopped worker or a lost task left behind, a bounded batch at a time. A delivery a worker was
     sending when it died may or may not have arrived; it is sent again with the same event id, which receivers
     deduplicate on."""
@@ -242,4 +235,4 @@ def webhook_sweep(*, batch: int = SWEEP_BATCH) -> WebhookSweepResult:
             WebhookDelivery.objects.filter(status=DeliveryStatus.QUEUED).exclude(pk__in=requeued), now, batch
         )
         webhook_dispatch_after_commit(requeued + overdue)
-    return WebhookSweepResult(requeued=len(requeued), gave_up=len(exhausted), dispatched=len(overdue))
+    return SweepResult(requeued=len(requeued), gave_up=len(exhausted), dispatched=len(overdue))
