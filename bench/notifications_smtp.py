@@ -23,7 +23,6 @@ import logging
 import multiprocessing
 import os
 import queue
-import socket
 import sys
 import threading
 import time
@@ -77,7 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     benchkit.database_ensure(database_url)
     django_setup()
     mailbox = CountingMailbox()
-    server = Controller(mailbox, hostname=HOST, port=free_port())
+    server = Controller(mailbox, hostname=HOST, port=benchkit.free_port(HOST))
     server.start()
     try:
         mailers_point_at(server.port)
@@ -119,12 +118,6 @@ def mailers_point_at(port: int) -> None:
     backend = "django.core.mail.backends.smtp.EmailBackend"
     options = {"host": HOST, "port": port, "timeout": SMTP_TIMEOUT_SECONDS}
     settings.MAILERS = {"default": {"BACKEND": backend, "OPTIONS": options}}
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((HOST, 0))
-        return int(probe.getsockname()[1])
 
 
 def direct_send_rate(count: int) -> float:

@@ -13,7 +13,6 @@ any message does not arrive exactly once.
 import argparse
 import email.policy
 import logging
-import socket
 import sys
 from collections import Counter
 from collections.abc import Sequence
@@ -31,6 +30,7 @@ from benchkit import (
     database_url,
     django_setup,
     figures_write,
+    free_port,
     run_measured,
     say,
     tables_empty,
@@ -67,7 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     django_setup(tasks=True)
     logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every SMTP command at INFO
     mailbox = CountingMailbox()
-    server = Controller(mailbox, hostname=HOST, port=free_port())
+    server = Controller(mailbox, hostname=HOST, port=free_port(HOST))
     server.start()
     try:
         runs = [deliver(size, mailbox, server.port) for size in (QUICK_SIZES if args.quick else FULL_SIZES)]
@@ -90,12 +90,6 @@ METHOD = (
     "to a local aiosmtpd server that counts each Message-ID (each must arrive exactly once), with "
     "DATABASE_CONN_MAX_AGE=60. Peak resident memory of the worker process from wait4."
 )
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((HOST, 0))
-        return int(probe.getsockname()[1])
 
 
 def deliver(size: int, mailbox: CountingMailbox, port: int) -> WorkerRun:

@@ -11,7 +11,7 @@ from portal.integrations.models import ApiKey, Integration, WebhookDelivery
 from portal.integrations.services import integration_save, webhook_endpoint_register
 from portal.integrations.webhooks import webhook_deliver, webhook_event_queue
 from tests.browser.conftest import staff_login
-from tests.integrations.conftest import HOST, free_port
+from tests.network import HOST, free_port
 
 SETUP = Actor.system("tests")
 

@@ -1,7 +1,6 @@
 """A real plain-HTTP webhook receiver on a free local port (http.server in a thread), and endpoints pointed at it."""
 
 import importlib.util
-import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,8 +18,8 @@ from portal.integrations.models import ApiKey, Integration, WebhookDelivery, Web
 from portal.integrations.services import integration_save, webhook_endpoint_register
 from portal.integrations.tasks import deliver_webhook
 from tests.factories import make_api_key
+from tests.network import HOST
 
-HOST = "127.0.0.1"
 PLATFORM_ADMIN = Actor.system("tests")
 
 
@@ -103,12 +102,6 @@ def platform(db) -> Integration:
 @pytest.fixture
 def endpoint(platform: Integration, receiver: Receiver) -> WebhookEndpoint:
     return webhook_endpoint_register(actor=PLATFORM_ADMIN, integration=platform, url=receiver.url)
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((HOST, 0))
-        return int(probe.getsockname()[1])
 
 
 def load_verifier() -> ModuleType:

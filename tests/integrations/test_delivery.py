@@ -15,15 +15,14 @@ from portal.integrations.webhooks import LOST_IN_SENDING, webhook_deliver, webho
 from portal.notifications.delivery import retry_delay
 from portal.notifications.tasks import notification_sweep
 from tests.integrations.conftest import (
-    HOST,
     PLATFORM_ADMIN,
     Receiver,
-    free_port,
     let_the_pause_pass,
     load_verifier,
     run_due_webhook_tasks,
     waiting_webhook_tasks,
 )
+from tests.network import HOST, free_port
 
 
 @pytest.fixture

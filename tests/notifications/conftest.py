@@ -2,7 +2,6 @@
 
 import email
 import email.policy
-import socket
 from collections.abc import Iterator
 from email.message import EmailMessage
 from typing import Any
@@ -10,7 +9,7 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-HOST = "127.0.0.1"
+from tests.network import HOST, free_port
 
 
 class Mailbox:
@@ -53,12 +52,6 @@ class SmtpServer:
         if self._controller is not None:
             self._controller.stop()
             self._controller = None
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((HOST, 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture

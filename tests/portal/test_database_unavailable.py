@@ -1,7 +1,6 @@
 """While the database cannot be reached, every door answers a clean 503 with Retry-After (HTML for pages, the API's
 JSON error shape under /api/), logs one line instead of a traceback, and /health/ tells load balancers so."""
 
-import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -10,14 +9,9 @@ from django.db import connections
 from django.test import Client
 
 from tests.factories import make_api_key
+from tests.network import free_port
 
 FIND_FORM = {"handle": "someone", "email": "someone@example.org"}
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @contextmanager

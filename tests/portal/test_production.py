@@ -7,7 +7,6 @@ database 5 (flushed before and after), with the static files collected into a te
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import threading
@@ -27,6 +26,7 @@ from rest_framework.test import APIClient
 
 from portal.audit.models import AuditEvent
 from tests.factories import make_api_key
+from tests.network import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 GUNICORN = Path(sys.executable).parent / "gunicorn"
@@ -42,12 +42,6 @@ def django_settings(*names: str, **env: str) -> subprocess.CompletedProcess[str]
         f"print(json.dumps({{name: getattr(settings, name) for name in {list(names)!r}}}, default=str))"
     )
     return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 # --- settings --------------------------------------------------------------------------------------------------------
