@@ -40,10 +40,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = [item for item in items if wanted(item)]
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _flush_may_truncate_the_audit_trail(django_db_setup, django_db_blocker) -> None:
-    """Django empties the test database after each transactional test with TRUNCATE, which the audit table refuses
-    on PostgreSQL. The test database lets it through; tests/audit turns the refusal back on to prove it."""
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker) -> None:
+    """pytest-django's test database, made when the first test needs it, with one change: Django empties it after
+    each transactional test with TRUNCATE, which the audit table refuses on PostgreSQL. The test database lets it
+    through; tests/audit turns the refusal back on to prove it."""
     if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
         return
     with django_db_blocker.unblock(), connection.cursor() as cursor:

@@ -43,9 +43,8 @@ from tests.slow.conftest import (
     worker,
 )
 
-# django_db only for the suite's session fixtures, which expect the test database set up; this test's data lives in
-# the private cluster.
-pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.django_db]
+# This test's data lives in the private cluster, not in the test database.
+pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
 OUTAGE_SECONDS = 5
 CLIENT_THREADS = 3
