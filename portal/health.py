@@ -10,6 +10,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from portal.ratelimit import CacheUnavailable
 from portal.unavailable import RETRY_AFTER_SECONDS
 
 logger = logging.getLogger(__name__)
@@ -42,10 +43,9 @@ def _database_answers() -> bool:
 
 
 def _cache_answers() -> bool:
-    # The Redis backend raises on a connection error (rate limits guard their own calls, this one must not).
     try:
         cache.set(HEALTH_CACHE_KEY, "1", timeout=10)
         return cache.get(HEALTH_CACHE_KEY) == "1"
-    except Exception as error:  # redis-py's errors, which Django does not wrap
+    except CacheUnavailable as error:  # what the rate limits, too, take for Redis being down
         logger.warning("Health check: the cache did not answer: %s", error)
         return False
